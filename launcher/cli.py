@@ -1,22 +1,109 @@
-"""Command line: `python -m launcher [run|setup|report] [options]`."""
+"""Command line: `python -m launcher [run|setup|report] [options]`.
+
+Exit codes: 0 done, 1 setup or runtime failure, 2 bad path or bad usage.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from launcher import APP_NAME, __version__, winplatform
+from launcher.paths import default_rvc_root, is_frozen
+from launcher.rvc import RvcFolder
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="launcher")
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "setup", "report"))
-    parser.add_argument("--rvc-dir")
-    parser.add_argument("--demo", action="store_true")
-    parser.add_argument("--demo-dir")
-    parser.add_argument("--no-tray", action="store_true")
-    parser.add_argument("--python")
+    parser = argparse.ArgumentParser(
+        prog="rvc-tensorboard-launcher",
+        description=f"{APP_NAME}: a preset, supervised TensorBoard for RVC training.",
+    )
+    parser.add_argument("command", nargs="?", default="run", choices=("run", "setup", "report"),
+                        help="run (default): serve TensorBoard and watch training; setup: prepare "
+                             "the TensorBoard environment and exit; report: overtraining advice")
+    parser.add_argument("--rvc-dir", type=Path,
+                        help="the RVC folder (default: the exe's folder, or the current directory)")
+    parser.add_argument("--demo", action="store_true",
+                        help="create and use a demo RVC folder with generated training logs")
+    parser.add_argument("--demo-dir", type=Path, help="where --demo puts its RVC folder")
+    parser.add_argument("--no-tray", action="store_true",
+                        help="run headless, printing to the console")
+    parser.add_argument("--no-browser", action="store_true", help="never open a browser")
+    parser.add_argument("--python", type=Path,
+                        help="base Python interpreter for the TensorBoard venv")
+    parser.add_argument("--model", help="report: only this model")
+    parser.add_argument("--json", action="store_true", help="report: print JSON")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
+def show_error(message: str, windowed: bool) -> None:
+    """Errors before any tray exists: a message box on Windows, stderr elsewhere."""
+    log.error(message)
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
+    if windowed and winplatform.IS_WINDOWS:
+        winplatform.show_message_box(APP_NAME, message)
+
+
+def resolve_rvc_root(args: argparse.Namespace) -> Path:
+    if args.demo:
+        from launcher.demo import create_demo_rvc, default_demo_dir
+
+        return create_demo_rvc(args.demo_dir or default_demo_dir())
+    if args.rvc_dir is not None:
+        return args.rvc_dir.absolute()
+    return default_rvc_root()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    return 0
+    args = build_parser().parse_args(argv)
+    windowed = not args.no_tray and args.command == "run"
+    if is_frozen():
+        winplatform.reset_dll_directory()
+    try:
+        root = resolve_rvc_root(args)
+    except OSError as exc:
+        show_error(f"Could not create the demo RVC folder: {exc}. Pass --demo-dir with a "
+                   "writable folder such as C:\\RVCDemo.", windowed)
+        return EXIT_BAD_INPUT
+    if not root.is_dir():
+        show_error(f"The RVC folder {root} does not exist. Put the launcher in your RVC folder "
+                   "or pass --rvc-dir.", windowed)
+        return EXIT_BAD_INPUT
+    rvc = RvcFolder.at(root)
+    if args.command == "report":
+        from launcher.commands import report
+
+        return report(rvc, model=args.model, as_json=args.json)
+
+    from launcher.pathcheck import check_location, has_errors
+
+    findings = check_location(root)
+    if has_errors(findings):
+        show_error("\n".join(f.message for f in findings if f.severity == "error"), windowed)
+        return EXIT_BAD_INPUT
+
+    from launcher.logsetup import setup_logging
+
+    setup_logging(rvc.paths.log_file, console=False)
+    log.info("%s %s in %s (%s)", APP_NAME, __version__, root, rvc.distribution.label)
+    for finding in findings:
+        log.warning(finding.message)
+        if sys.stderr is not None:
+            print(f"warning: {finding.message}", file=sys.stderr)
+
+    from launcher.commands import run, setup
+
+    if args.command == "setup":
+        return setup(rvc, python=args.python)
+    return run(rvc, python=args.python, tray=not args.no_tray, browser=not args.no_browser,
+               windowed=windowed)
+

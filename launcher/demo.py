@@ -111,3 +111,12 @@ def simulate_training(root: Path, name: str, epochs: int, seconds_per_epoch: flo
                 writer.add_scalar(tag, value, epoch * model.steps_per_epoch)
             writer.flush()
         return writer.path
+
+
+def default_demo_dir() -> Path:
+    """Under the user's data folder: %LOCALAPPDATA% on Windows, XDG data home elsewhere."""
+    import os
+
+    base = os.environ.get("LOCALAPPDATA") or os.environ.get("XDG_DATA_HOME")
+    data = Path(base) if base else Path.home() / ".local" / "share"
+    return data / "RVCTensorBoardLauncher" / "demo" / "RVC"

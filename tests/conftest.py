@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +27,17 @@ def demo_rvc(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tensorboard_python() -> Iterator[Path]:
-    """A real venv with the pinned TensorBoard, built once and reused across test runs."""
-    venv_dir = CACHE / "tensorboard-venv"
-    python = venv_dir / "bin" / "python"
-    stamp = venv_dir / f".tensorboard-{TENSORBOARD_VERSION}"
-    if not stamp.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv_dir)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                        f"tensorboard=={TENSORBOARD_VERSION}"], check=True)
-        stamp.touch()
+    """A real venv with the locked TensorBoard, built by the launcher's own code once and reused.
+
+    A file lock keeps parallel test sessions from building it at the same time.
+    """
+    from filelock import FileLock
+
+    from launcher.venv import TensorBoardVenv
+
+    CACHE.mkdir(exist_ok=True)
+    venv = TensorBoardVenv(CACHE / "tensorboard-launcher-venv", Path(sys.executable))
+    with FileLock(str(CACHE / "tensorboard-launcher-venv.lock"), timeout=600):
+        python = venv.ensure()
+    assert venv.tensorboard_version == TENSORBOARD_VERSION
     yield python

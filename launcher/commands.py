@@ -1,0 +1,124 @@
+"""What each CLI command does, over the core modules."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import webbrowser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from launcher import APP_NAME
+from launcher.rvc import RvcFolder
+from launcher.settings import Settings
+
+if TYPE_CHECKING:
+    from launcher.app import LauncherCore
+
+log = logging.getLogger(__name__)
+
+
+def _say(line: str) -> None:
+    log.info(line)
+    if sys.stdout is not None:
+        print(line, flush=True)
+
+
+def report(rvc: RvcFolder, model: str | None, as_json: bool) -> int:
+    from launcher.advisor import Advisor
+    from launcher.report import render_json, render_table
+
+    settings = Settings.load(rvc.paths.settings_file)
+    reports = Advisor(rvc, tolerance=settings.advisor_tolerance,
+                      patience_fraction=settings.advisor_patience_fraction).refresh()
+    if model is not None:
+        if model not in reports:
+            known = ", ".join(sorted(reports)) or "none"
+            print(f"No model named {model!r} in {rvc.logs_dir} (models found: {known}).",
+                  file=sys.stderr)
+            return 2
+        reports = {model: reports[model]}
+    chosen = list(reports.values())
+    print(render_json(chosen) if as_json else render_table(chosen))
+    return 0
+
+
+def setup(rvc: RvcFolder, python: Path | None) -> int:
+    from launcher.app import LauncherCore, legacy_venv_message
+    from launcher.errors import SetupError
+
+    if rvc.has_legacy_venv():
+        _say(legacy_venv_message(rvc))
+    core = LauncherCore(rvc, Settings.load(rvc.paths.settings_file), base_python=python)
+    core.subscribe(lambda state: _say(state.message) if state.message else None)
+    try:
+        venv_python = core.prepare_venv()
+    except SetupError as exc:
+        print(str(exc), file=sys.stderr)
+        log.error("setup failed: %s", exc)
+        return 1
+    _say(f"TensorBoard environment ready: {venv_python}")
+    return 0
+
+
+def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool) -> int:
+    from launcher.app import LauncherCore
+    from launcher.cli import show_error
+    from launcher.instance import SingleInstance, request_open_dashboard
+
+    instance = SingleInstance(rvc.paths)
+    if not instance.acquire():
+        if request_open_dashboard(rvc.paths):
+            _say(f"{APP_NAME} is already running for {rvc.root}; asked it to open the dashboard.")
+            return 0
+        show_error(f"Another {APP_NAME} holds {rvc.paths.lock_file} but does not answer. "
+                   "Close it (or end it in Task Manager) and try again.", windowed)
+        return 1
+    settings = Settings.load(rvc.paths.settings_file)
+    open_url = webbrowser.open if browser else _log_url
+    core = LauncherCore(rvc, settings, base_python=python, open_url=open_url,
+                        open_on_ready=browser and tray)
+    instance.serve(core.open_dashboard)
+    try:
+        if tray and _tray_available():
+            return _run_tray(core)
+        if tray:
+            log.info("no system tray available here; running headless")
+        from launcher.headless import run_headless
+
+        return run_headless(core)
+    finally:
+        core.shutdown()
+        instance.release()
+
+
+def _log_url(url: str) -> bool:
+    _say(f"Open in your browser: {url}")
+    return True
+
+
+def _tray_available() -> bool:
+    from launcher.tray import tray_available
+
+    return tray_available()
+
+
+def _run_tray(core: LauncherCore) -> int:
+    import signal
+
+    from launcher.tray import TrayShell
+
+    shell = TrayShell(core)
+
+    def stop_on_quit() -> None:
+        core.quit_requested.wait()
+        shell.stop()
+
+    threading.Thread(target=stop_on_quit, name="tray-quit", daemon=True).start()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: core.quit_requested.set())
+    core.start()
+    shell.run()
+    return 1 if core.setup_error is not None else 0

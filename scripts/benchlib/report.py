@@ -1,0 +1,110 @@
+"""The short Markdown table written next to results.json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def fmt(summary: Mapping[str, Any] | None) -> str:
+    """`median (min-max) unit` for a summary; a dash when not measured."""
+    if not summary or "median" not in summary:
+        return "–"
+    unit = summary["unit"]
+    if unit == "events/s":
+        return (f"{summary['median'] / 1000:,.0f}k/s ({summary['min'] / 1000:,.0f}k–"
+                f"{summary['max'] / 1000:,.0f}k)")
+    return f"{summary['median']:.3g} ({summary['min']:.3g}–{summary['max']:.3g})"
+
+
+def cell(text: str, limit: int = 160) -> str:
+    """Table-safe text: no pipes or newlines, cut to `limit` characters."""
+    flat = " ".join(str(text).replace("|", "/").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def met(target: str, meets: bool) -> str:
+    return f"target {target}: {'met' if meets else 'NOT met'}"
+
+
+def verdict(section: Mapping[str, Any]) -> str:
+    if "meets_target" not in section:
+        return ""
+    return met(section["target"], section["meets_target"])
+
+
+def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    out: list[tuple[str, str, str, str]] = []
+    sections = results["sections"]
+    setup = sections.get("cold_setup", {})
+    for key, label in (("cold_cache", "cold cache"), ("warm_cache", "warm cache")):
+        row = setup.get(key, {})
+        if "launcher" in row:
+            out.append((f"Setup, {label} (s)", fmt(row["launcher"]),
+                        f"batch file: {fmt(row['batch_file'])}",
+                        f"×{row['ratio_launcher_to_batch']:g}"))
+        elif row:
+            out.append((f"Setup, {label}", "–", "–", row.get("reason", "")))
+    start = sections.get("warm_start", {})
+    if "launcher" in start:
+        out.append(("Warm start to HTTP 200 (s)", fmt(start["launcher"]),
+                    f"bare tensorboard: {fmt(start['bare_tensorboard'])}",
+                    f"×{start['ratio_launcher_to_bare']:g}; {verdict(start)}"))
+    detect = sections.get("training_detection", {})
+    if "launcher" in detect:
+        out.append(("Training detected to dashboard request (s)", fmt(detect["launcher"]), "–",
+                    verdict(detect)))
+    idle = sections.get("idle_cost", {})
+    if "launcher_cpu_percent" in idle:
+        out.append((f"Idle CPU over {idle['window_s']:g} s, {idle['models']} models "
+                    "(% of one core)",
+                    f"{idle['launcher_cpu_percent_window']:g} (slices: "
+                    f"{fmt(idle['launcher_cpu_percent'])})",
+                    f"TensorBoard: {idle['tensorboard_cpu_percent_window']:g}",
+                    met(idle["cpu_target"], idle["meets_cpu_target"])))
+        out.append(("Idle RSS (MB)", fmt(idle["launcher_rss_mb"]),
+                    f"TensorBoard: {fmt(idle['tensorboard_rss_mb'])}",
+                    met(idle["rss_target"], idle["meets_rss_target"])))
+    recovery = sections.get("crash_recovery", {})
+    if "launcher" in recovery:
+        out.append(("TensorBoard killed to serving again (s)", fmt(recovery["launcher"]), "–",
+                    "includes the 1 s first-crash backoff"))
+    advisor = sections.get("advisor", {})
+    if "read_events_per_s" in advisor:
+        out.append((f"Advisor, {advisor['events']:,} events: read",
+                    fmt(advisor["read_events_per_s"]), "–", ""))
+        out.append(("Advisor: read and analyse", fmt(advisor["read_and_analyse_events_per_s"]),
+                    "–", ""))
+    frozen = sections.get("frozen_binary", {})
+    if frozen.get("status") == "measured":
+        source = frozen.get("source", "")
+        if "ready_s" in frozen:
+            out.append(("Frozen binary: start to dashboard ready (s)", fmt(frozen["ready_s"]),
+                        f"python -m launcher: {fmt(start.get('launcher'))}", source))
+        if "version_s" in frozen:
+            out.append(("Frozen binary: `--version` (s)", fmt(frozen["version_s"]), "–", source))
+        if "size_mb" in frozen:
+            out.append(("Frozen binary: file size (MB)", f"{frozen['size_mb']:g}", "–", source))
+    for name, section in sections.items():
+        if section.get("status") in ("not measured", "failed"):
+            out.append((name.replace("_", " "), section["status"], "–", section.get("reason", "")))
+    return out
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    machine = results["machine"]
+    lines = [
+        f"Benchmarks ({results['mode']} run, {results['date']}): {machine['platform']}, "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM, "
+        f"Python {machine['python']}. {results['note']}",
+        "",
+        "Each figure: median (min–max) of the runs; ratios are of medians from the same run.",
+        "",
+        "| Measure | Launcher | Compared with | Ratio / target |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {' | '.join(cell(text) for text in row)} |" for row in rows(results)]
+    downgrade = results["sections"].get("cold_setup", {}).get("batch_downgrades", {})
+    if "note" in downgrade:
+        lines += ["", f"Batch file downgrades: {downgrade['note']}."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""One module per measured comparison; each exposes `measure(ctx) -> dict`."""

@@ -1,0 +1,74 @@
+"""Frozen binary: file size and start time to ready state.
+
+Read from artifacts/frozen-metrics.json (written by tests/test_frozen.py) when present; else a
+full run builds the binary with scripts/build into the temp folder and measures it itself.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from benchlib.context import BenchContext
+from benchlib.procs import DASHBOARD_LINE, REPO, BenchError, LineProcess, bench_env
+from benchlib.sections.start import first_200
+from benchlib.stats import summarize
+
+METRICS = REPO / "artifacts" / "frozen-metrics.json"
+BUILD_SCRIPT = REPO / "scripts" / "build"
+EXE_NAME = "RVCTensorBoardLauncher"
+
+
+def read_metrics() -> dict[str, object]:
+    metrics = json.loads(METRICS.read_text(encoding="utf-8"))
+    result: dict[str, object] = {"source": str(METRICS.relative_to(REPO)), "metrics": metrics}
+    if isinstance(metrics.get("binary_bytes"), int):
+        result["size_mb"] = round(metrics["binary_bytes"] / 2**20, 1)
+    for key, name in (("ready_seconds", "ready_s"), ("version_seconds", "version_s")):
+        if isinstance(metrics.get(key), (int, float)):
+            result[name] = summarize([metrics[key]], "s", digits=2)
+    return result
+
+
+def build_and_measure(ctx: BenchContext) -> dict[str, object]:
+    out = ctx.scratch("frozen")
+    done = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--dist", str(out / "dist"),
+                           "--work", str(out / "work")], cwd=REPO, env=bench_env(),
+                          capture_output=True, text=True, timeout=1800)
+    binary = out / "dist" / EXE_NAME
+    if done.returncode != 0 or not binary.is_file():
+        tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-3:])
+        raise BenchError(f"scripts/build exited {done.returncode}: {tail}")
+    version = []
+    for _ in range(ctx.start_runs):
+        started = time.monotonic()
+        subprocess.run([str(binary), "--version"], capture_output=True, check=True, timeout=60)
+        version.append(time.monotonic() - started)
+    ready = []
+    for _ in range(ctx.start_runs):
+        process = LineProcess([str(binary), "--rvc-dir", str(ctx.rvc), "--no-tray",
+                               "--no-browser", "--python", str(ctx.runtime_python)],
+                              env=bench_env())
+        try:
+            ready.append(first_200(process, DASHBOARD_LINE))
+        finally:
+            process.stop()
+    return {"source": "built by scripts/build in this run", "size_mb":
+            round(binary.stat().st_size / 2**20, 1), "version_s": summarize(version, "s"),
+            "ready_s": summarize(ready, "s")}
+
+
+def measure(ctx: BenchContext) -> dict[str, object]:
+    what = {"what": "one-file PyInstaller binary (Linux): its size, and spawn to the dashboard "
+                    "answering HTTP 200 with the venv ready"}
+    if METRICS.is_file():
+        return {**what, **read_metrics()}
+    if ctx.quick:
+        return {"status": "not measured",
+                "reason": f"{METRICS.relative_to(REPO)} is missing and --quick does not build"}
+    if not BUILD_SCRIPT.is_file():
+        return {"status": "not measured",
+                "reason": f"{METRICS.relative_to(REPO)} is missing and there is no scripts/build"}
+    return {**what, **build_and_measure(ctx)}

@@ -1,0 +1,112 @@
+"""Idle cost: the launcher's own CPU and RSS with TensorBoard running over a logs/ of 300 models."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import psutil
+
+from benchlib.context import BenchContext
+from benchlib.procs import DASHBOARD_LINE, LineProcess, bench_env, launcher_argv
+from benchlib.stats import summarize
+from launcher.eventwriter import ScalarEventWriter
+
+MODELS = 300
+POINTS = 50
+TAGS = ("loss/g/total", "loss/d/total", "loss/g/mel", "loss/g/kl")
+READY_TIMEOUT = 180.0
+SLICES = 6
+TARGET_CPU_PERCENT = 0.5
+TARGET_RSS_MB = 60.0
+
+
+def write_many_models(logs: Path, count: int = MODELS) -> int:
+    """`count` small models (POINTS epochs of the main tags each); returns the events written."""
+    rng = random.Random(3)
+    start = time.time() - 3 * 24 * 3600
+    events = 0
+    for index in range(count):
+        with ScalarEventWriter(logs / f"Voice{index:03d}", wall_time=start) as writer:
+            for epoch in range(1, POINTS + 1):
+                for tag in TAGS:
+                    writer.add_scalar(tag, 30 - epoch * 0.1 + rng.gauss(0, 1), epoch * 20,
+                                      wall_time=start + epoch * 6)
+                    events += 1
+    return events
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def rss_mb(processes: list[psutil.Process]) -> float:
+    total = 0
+    for proc in processes:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def measure(ctx: BenchContext) -> dict[str, object]:
+    logs = ctx.rvc / "logs"
+    events = write_many_models(logs)
+    models = sum(1 for p in logs.iterdir() if p.is_dir() and p.name != "mute")
+    settle = 5.0 if ctx.quick else 20.0
+    process = LineProcess(launcher_argv(ctx.rvc, ctx.runtime_python), env=bench_env())
+    try:
+        process.wait_for(DASHBOARD_LINE, READY_TIMEOUT)
+        time.sleep(settle)  # a fixed settling time: TensorBoard's first load of 300 runs
+        launcher = psutil.Process(process.pid)
+        tensorboard = launcher.children(recursive=True)
+        slice_seconds = ctx.idle_window / SLICES
+        own_cpu: list[float] = []
+        tb_cpu: list[float] = []
+        own_rss: list[float] = []
+        tb_rss: list[float] = []
+        window_start = time.monotonic()
+        own_before, tb_before = cpu_seconds([launcher]), cpu_seconds(tensorboard)
+        own_first, tb_first = own_before, tb_before
+        for _ in range(SLICES):
+            time.sleep(slice_seconds)
+            own_now, tb_now = cpu_seconds([launcher]), cpu_seconds(tensorboard)
+            own_cpu.append(100 * (own_now - own_before) / slice_seconds)
+            tb_cpu.append(100 * (tb_now - tb_before) / slice_seconds)
+            own_before, tb_before = own_now, tb_now
+            own_rss.append(rss_mb([launcher]))
+            tb_rss.append(rss_mb(tensorboard))
+        window = time.monotonic() - window_start
+        own_total = 100 * (own_before - own_first) / window
+        tb_total = 100 * (tb_before - tb_first) / window
+    finally:
+        process.stop()
+    result: dict[str, object] = {
+        "what": f"`python -m launcher --no-tray --no-browser` on logs/ with {models} models "
+                f"({events} extra scalar events), TensorBoard serving; after ready plus "
+                f"{settle:g} s, CPU over a {window:.0f} s window in {SLICES} slices "
+                "(percent of one core) and RSS; TensorBoard = all the launcher's descendants",
+        "models": models,
+        "window_s": round(window, 1),
+        "launcher_cpu_percent_window": round(own_total, 3),
+        "launcher_cpu_percent": summarize(own_cpu, "% of one core"),
+        "launcher_rss_mb": summarize(own_rss, "MB", digits=1),
+        "tensorboard_cpu_percent_window": round(tb_total, 3),
+        "tensorboard_cpu_percent": summarize(tb_cpu, "% of one core"),
+        "tensorboard_rss_mb": summarize(tb_rss, "MB", digits=1),
+        "tensorboard_processes": len(tensorboard),
+        "cpu_target": f"< {TARGET_CPU_PERCENT:g}% of one core",
+        "rss_target": f"< {TARGET_RSS_MB:g} MB",
+    }
+    result["meets_cpu_target"] = own_total < TARGET_CPU_PERCENT
+    result["meets_rss_target"] = max(own_rss) < TARGET_RSS_MB
+    return result

@@ -1,0 +1,58 @@
+"""Small helpers shared by test files: wait on a condition, find and end processes."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+import psutil
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:
+    """Poll `predicate` until it is truthy or `timeout` seconds pass; True if it became truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+def is_gone(pid: int) -> bool:
+    """A process that no longer exists or is a zombie counts as gone."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def all_gone(pids: Iterable[int]) -> bool:
+    return all(is_gone(pid) for pid in pids)
+
+
+def tree_pids(pid: int) -> list[int]:
+    """The process and all its live descendants."""
+    try:
+        process = psutil.Process(pid)
+        return [pid, *(child.pid for child in process.children(recursive=True))]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def kill_pids(pids: Iterable[int]) -> None:
+    """SIGKILL whatever of `pids` still runs (test cleanup)."""
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(pid).kill()
+
+
+@contextlib.contextmanager
+def held_port() -> Iterator[int]:
+    """A loopback port bound and listening for the duration of the block."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]
