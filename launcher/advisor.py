@@ -9,12 +9,13 @@ Verdict, for `loss/g/total`. Its lowest point is taken on the curve as TensorBoa
   `window` raw points exceeds the mean of `window` points around the onset by more than the
   tolerance (relative) and more than three standard errors of that difference (so a noisy
   per-epoch curve is not judged by its wiggles, nor a smooth one by its noise floor);
-- `improving`: otherwise, if the raw curve over the last two thirds of the run still falls
-  (least-squares slope more than two standard errors below zero);
+- `improving`: otherwise, if the smoothed curve made its lowest point within the last
+  `patience` steps and the raw curve over the last two thirds of the run still falls, both
+  really (least-squares slope more than two standard errors below zero) and by more than
+  the tolerance over that stretch;
 - `plateau`: neither; a rise not yet confirmed adds a warning.
-The onset reported is the minimum of a zero-lag (forward then backward) smoothing of the same
-weight: TensorBoard's one-sided average lags a turn by about 1/(1 - weight) points (77 at
-0.987).
+The onset reported is the minimum of a zero-lag (forward then backward) smoothing:
+TensorBoard's one-sided average lags a turn by about 1/(1 - weight) points (77 at 0.987).
 
 Best candidates: prominent local minima of raw `loss/g/mel` (it is what the guide asks to
 hover over), lowest first, each mapped to its epoch and saved weight file.
@@ -27,6 +28,7 @@ import itertools
 import logging
 import math
 import statistics
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,7 @@ MIN_POINTS = 10  # fewer points than this are too early to judge
 MAX_CANDIDATES = 5
 PROMINENCE_IN_NOISE = 3.0  # a mel minimum must stand this many noise sigmas below its sides
 NOISE_SIGMAS = 3.0  # a rise must exceed this many standard errors of the level difference
+ONSET_SPAN_FRACTION = 20
 RECENT_START = 1 / 3  # the trend test looks at the run from this fraction on
 TREND_T = 2.0  # improving: the recent half's slope is this many standard errors below 0
 COLLAPSE_MIN_POINTS = 20
@@ -114,14 +117,18 @@ class Advisor:
         self.patience_fraction = patience_fraction
         self.smoothing = rvc.distribution.smoothing if smoothing is None else smoothing
         self._readers: dict[str, LogDirReader] = {}
+        self._lock = threading.Lock()  # the tray's "open plot" and the refresh loop share readers
 
     def scalars(self, model: str) -> dict[str, ScalarSeries]:
-        reader = self._readers.get(model)
-        if reader is None:
-            reader = self._readers[model] = LogDirReader(self.rvc.logs_dir / model)
-        return reader.refresh()
+        """All scalars of `model` so far (reading what was added since the last call)."""
+        with self._lock:
+            reader = self._readers.get(model)
+            if reader is None:
+                reader = self._readers[model] = LogDirReader(self.rvc.logs_dir / model)
+            return reader.refresh()
 
     def refresh(self) -> dict[str, ModelReport]:
+        """A report per model folder under logs/."""
         reports = {}
         for model in self.rvc.models():
             scalars = self.scalars(model)
@@ -182,7 +189,7 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
         return
     patience = patience_fraction * (steps[-1] - steps[0])
     window = max(3, len(steps) - _index_at_or_before(steps, steps[-1] - patience) - 1)
-    onset = _zero_lag_minimum(values, smoothing, upto=lowest)
+    onset = _zero_lag_minimum(values, smoothing)
     level_now = statistics.fmean(values[-window:])
     around = max(0, min(onset - window // 2, len(values) - window))
     level_low = statistics.fmean(values[around: around + window])
@@ -194,7 +201,10 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
         report.onset_step = steps[onset]
         return
     recent = _index_at_or_before(steps, steps[0] + (steps[-1] - steps[0]) * RECENT_START)
-    falling = trend_t(steps[recent:], values[recent:]) < -TREND_T
+    slope, t_value = linear_trend(steps[recent:], values[recent:])
+    fall = -slope * (steps[-1] - steps[recent])
+    falling = (steps[-1] - steps[lowest] < patience and t_value < -TREND_T
+               and fall > tolerance * abs(level_now))
     report.verdict = "improving" if falling else "plateau"
     if risen:
         report.warnings.append(
@@ -202,28 +212,33 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
             "to call it overtraining")
 
 
-def trend_t(steps: Sequence[int], values: Sequence[float]) -> float:
-    """The t statistic of the least-squares slope of values over steps (0 if undefined)."""
+def linear_trend(steps: Sequence[int], values: Sequence[float]) -> tuple[float, float]:
+    """Least-squares slope of values over steps, and its t statistic ((0, 0) if undefined)."""
     count = len(steps)
     if count < 5:
-        return 0.0
+        return 0.0, 0.0
     mean_x = sum(steps) / count
     mean_y = sum(values) / count
     sxx = sum((x - mean_x) ** 2 for x in steps)
     if sxx == 0:
-        return 0.0
+        return 0.0, 0.0
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(steps, values, strict=True)) / sxx
     residual = sum((y - mean_y - slope * (x - mean_x)) ** 2
                    for x, y in zip(steps, values, strict=True))
     if residual <= 0:
-        return -math.inf if slope < 0 else (math.inf if slope > 0 else 0.0)
-    return slope / math.sqrt(residual / (count - 2) / sxx)
+        return slope, math.copysign(math.inf, slope) if slope else 0.0
+    return slope, slope / math.sqrt(residual / (count - 2) / sxx)
 
 
-def _zero_lag_minimum(values: list[float], smoothing: float, upto: int) -> int:
-    forward = tensorboard_smooth(values, smoothing)
-    both = tensorboard_smooth(forward[::-1], smoothing)[::-1]
-    return min(range(upto + 1), key=both.__getitem__)
+def _zero_lag_minimum(values: list[float], smoothing: float) -> int:
+    """Index of the minimum of a forward-then-backward smoothing (no lag). Its time constant is
+    the display's, but at least a twentieth of the run, so a lightly smoothed noisy curve
+    (Applio's 0.5) does not put the onset on a single noisy dip."""
+    time_constant = max(1 / (1 - min(smoothing, 0.999)), len(values) / ONSET_SPAN_FRACTION)
+    weight = 1 - 1 / time_constant
+    forward = tensorboard_smooth(values, weight)
+    both = tensorboard_smooth(forward[::-1], weight)[::-1]
+    return min(range(len(both)), key=both.__getitem__)
 
 
 def raw_noise(values: Sequence[float]) -> float:

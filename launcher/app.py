@@ -72,7 +72,10 @@ class LauncherCore:
         self._state_listeners: list[StateListener] = []
         self._notify_listeners: list[NotifyListener] = []
         self._supervisor: TensorBoardSupervisor | None = None
-        self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started)
+        # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
+        # long silence on the same event file counts as a new training session.
+        self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
+                                        pause_for_new_session=600.0)
         self._advisor = Advisor(rvc, tolerance=settings.advisor_tolerance,
                                 patience_fraction=settings.advisor_patience_fraction)
         self._reports: dict[str, ModelReport] = {}

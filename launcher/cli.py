@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     findings = check_location(root)
     if has_errors(findings):
-        show_error("\n".join(f.message for f in findings if f.severity == "error"), windowed)
+        ordered = sorted(findings, key=lambda f: f.severity != "error")
+        show_error("\n".join(f.message for f in ordered), windowed)
         return EXIT_BAD_INPUT
 
     from launcher.logsetup import setup_logging

@@ -1,24 +1,30 @@
 """Incremental reader of TensorBoard event files: scalars only, no TensorBoard, no protobuf.
 
 A file is a sequence of TFRecord records (see `launcher.tfrecord`), each an `Event` protobuf.
-Two paths read them:
+Three paths read them, fastest first:
 
-- a fast path, one regular expression over the bytes for the exact layout PyTorch's
-  SummaryWriter writes for `add_scalar` (one `simple_value` per event, what RVC writes), with
-  the decoding done in bulk by `struct`; a run of such records is checked in aggregate (the
-  matches tile the bytes with no gap, and the declared record and tag lengths add up);
-- a full path, record by record, that walks the length headers (checking the length CRC),
-  decodes any Event with a small protobuf decoder, and also reads the tensor form that
-  `tensorboard.summary.Writer` and TensorFlow write.
+- the layout path: writers log the same tags in the same order at every step, so the file
+  repeats one cycle of records byte for byte except wall times, steps, values and data
+  CRCs. Once seen, that cycle is checked and decoded for a whole span at once with strided
+  slices (every constant byte, length CRCs included, at every cycle) and `struct`;
+- the general path, a chunk at a time: one regular expression for the layout PyTorch's
+  SummaryWriter writes for `add_scalar` (one `simple_value` per event, what RVC writes);
+  a run of such records is checked in aggregate (they tile the bytes with no gap, and the
+  declared record and tag lengths add up) and decoded in bulk;
+- the full path, record by record, between and instead of the others: walks the length
+  headers (checking the length CRC), decodes any Event with a small protobuf decoder, and
+  also reads the tensor form that `tensorboard.summary.Writer` and TensorFlow write.
 
 The data CRC is not checked (pure-Python CRC32C costs about 100 ns a byte); a record that
-fails to decode is skipped with a warning. A truncated last record is kept for the next read.
+fails to decode is skipped with a warning, corrupt bytes are skipped up to the next valid
+length header, and a truncated last record is kept for the next read.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import re
 import struct
 from collections import defaultdict
@@ -150,6 +156,18 @@ class _SimpleRun:
         declared_records = sum(b"".join(self._parts[1::_STRIDE]))  # type: ignore[arg-type]
         return declared_records + 16 * self.count == self.size
 
+    def period(self) -> int | None:
+        """The number of tags in the repeating cycle, or None if the tags do not cycle."""
+        places = _positions(self.sized_tags)
+        return places[0][1].step if isinstance(places[0][1], slice) else None
+
+    def tail_size(self, records: int) -> int:
+        """Bytes taken by the last `records` records."""
+        tags = self.sized_tags[-records:]
+        steps = self.steps[-records:]
+        return (_FIXED_RECORD_BYTES * records + sum(map(len, tags)) + sum(map(len, steps))
+                + records - steps.count(b""))
+
     def wall_times(self) -> tuple[float, ...]:
         joined = b"".join(self._parts[2::_STRIDE])  # type: ignore[arg-type]
         return struct.unpack(f"<{self.count}d", joined)
@@ -157,6 +175,105 @@ class _SimpleRun:
     def values(self) -> tuple[float, ...]:
         joined = b"".join(self._parts[5::_STRIDE])  # type: ignore[arg-type]
         return struct.unpack(f"<{self.count}f", joined)
+
+
+_CHUNK = 1 << 18  # bytes the general path takes at a time, so the layout path can resume
+_LOW7 = bytes(b & 0x7F for b in range(256))
+_CONTINUES = bytes(b >> 7 for b in range(256))
+
+
+@dataclass(frozen=True)
+class _CycleField:
+    tag: bytes
+    wall: int  # offsets inside the cycle
+    step: int
+    step_length: int  # 0: the step field is absent (step 0)
+    value: int
+
+
+class _CycleLayout:
+    """One cycle of simple-value records (a writer logs the same tags in the same order at each
+    step), repeated byte for byte except wall times, steps, values and data CRCs.
+
+    Checking a span of cycles compares, for each constant byte of the cycle (length headers,
+    their CRCs, field keys, lengths, tags), the bytes at that offset in every cycle at once
+    (a strided slice), and decodes each field the same way: C-speed work, no loop per record.
+    """
+
+    def __init__(self, sample: bytes) -> None:
+        self.size = len(sample)
+        self.fields: list[_CycleField] = []
+        varying: set[int] = set()
+        pos = 0
+        while pos < self.size:
+            wall = pos + 13
+            step = wall + 9
+            step_length = 0
+            if sample[wall + 8] == 0x10:
+                while sample[step + step_length] & 0x80:
+                    step_length += 1
+                step_length += 1
+            summary = step + step_length if step_length else wall + 8
+            tag_length = sample[summary + 5]
+            value = summary + 6 + tag_length + 1
+            self.fields.append(_CycleField(sample[summary + 6: value - 1], wall, step,
+                                           step_length, value))
+            varying.update(range(wall, wall + 8), range(step, step + step_length),
+                           range(value, value + 8))  # the value, then the data CRC
+            pos += 16 + sample[pos]
+        self.constants = [(o, sample[o: o + 1]) for o in range(self.size) if o not in varying]
+
+    def matching_cycles(self, data: bytes, start: int) -> int:
+        """How many whole cycles from `start` follow this layout."""
+        count = (len(data) - start) // self.size
+        for offset, byte in self.constants:
+            if count == 0:
+                return 0
+            column = data[start + offset: start + count * self.size: self.size]
+            count = min(count, len(column) - len(column.lstrip(byte)))
+        for field_ in self.fields:
+            for k in range(field_.step_length):
+                if count == 0:
+                    return 0
+                first = start + field_.step + k
+                flags = data[first: start + count * self.size: self.size].translate(_CONTINUES)
+                expected = b"\x01" if k < field_.step_length - 1 else b"\x00"
+                count = min(count, len(flags) - len(flags.lstrip(expected)))
+        return count
+
+    def decode(self, data: bytes, start: int, count: int,
+               ) -> list[tuple[bytes, list[int], tuple[float, ...], tuple[float, ...]]]:
+        """(tag, steps, values, wall times) per field for `count` cycles from `start`."""
+        stop = start + count * self.size
+        decoded_steps: dict[bytes, list[int]] = {}
+        result = []
+        for f in self.fields:
+            walls = struct.unpack(f"<{count}d", self._gather(data, start + f.wall, stop, 8))
+            values = struct.unpack(f"<{count}f", self._gather(data, start + f.value, stop, 4))
+            raw = bytes(self._gather(data, start + f.step, stop, f.step_length))
+            steps = decoded_steps.get(raw)
+            if steps is None:
+                steps = decoded_steps[raw] = _varints(raw, f.step_length, count)
+            result.append((f.tag, steps, values, walls))
+        return result
+
+    def _gather(self, data: bytes, first: int, stop: int, width: int) -> bytearray:
+        """The `width` bytes at `first` in each cycle, back to back."""
+        gathered = bytearray(width * ((stop - first + self.size - 1) // self.size))
+        for k in range(width):
+            gathered[k::width] = data[first + k: stop: self.size]
+        return gathered
+
+
+def _varints(raw: bytes, width: int, count: int) -> list[int]:
+    """Decode `count` varints of `width` bytes each, stored back to back."""
+    if width == 0:
+        return [0] * count
+    result = list(raw[0::width].translate(_LOW7))
+    for k in range(1, width):
+        shifted = map(operator.lshift, raw[k::width].translate(_LOW7), itertools.repeat(7 * k))
+        result = list(map(operator.or_, result, shifted))
+    return result
 
 
 class EventFileReader:
@@ -170,6 +287,8 @@ class EventFileReader:
         self._plugins: dict[str, bytes] = {}  # tag -> plugin name from the first metadata
         self._steps = _VarintCache()
         self._tags: dict[bytes, str] = {}
+        self._layout: _CycleLayout | None = None  # the cycle the writer repeats, once seen
+        self._origin = 0  # file offset of the buffer being decoded, for messages
 
     def read_new(self) -> dict[str, ScalarSeries]:
         """Scalars in the bytes added since the last call; a truncated tail waits for more."""
@@ -196,9 +315,32 @@ class EventFileReader:
     def _decode(self, data: bytes, out: _Collector) -> int:
         """Decode whole records from `data`; return how many bytes were consumed.
 
-        Runs of back-to-back simple-value records go through the fast path; everything
-        between them (and any run that fails its checks) goes through the full path.
+        Spans of repeated cycles go through the layout path; the rest through the general
+        path (one regular expression for simple-value records, the full decoder between and
+        for anything that fails a check), a chunk at a time.
         """
+        pos = 0
+        chunk = _CHUNK
+        while pos < len(data):
+            if self._layout is not None:
+                cycles = self._layout.matching_cycles(data, pos)
+                if cycles:
+                    for tag, steps, values, walls in self._layout.decode(data, pos, cycles):
+                        self._add_run(out, tag, steps, list(values), list(walls))
+                    pos += cycles * self._layout.size
+                    continue
+            self._origin = self.offset + pos
+            consumed = self._decode_chunk(data[pos: pos + chunk], out)
+            if consumed == 0:
+                if pos + chunk >= len(data):
+                    break  # an incomplete record: wait for the rest
+                chunk *= 2  # a record larger than the chunk
+                continue
+            pos += consumed
+            chunk = _CHUNK
+        return pos
+
+    def _decode_chunk(self, data: bytes, out: _Collector) -> int:
         parts = _SIMPLE_RECORD.split(data)
         gaps = parts[::_STRIDE]
         breaks = list(itertools.compress(range(len(gaps)), gaps))
@@ -213,8 +355,17 @@ class EventFileReader:
             if cursor == run_start and run.consistent():
                 self._take(run, out)
                 cursor = position
+                self._learn_layout(data, run, cursor)
             # else: the full path decodes these bytes on its next call
         return cursor + self._decode_full(data, cursor, len(data), out)
+
+    def _learn_layout(self, data: bytes, run: _SimpleRun, end: int) -> None:
+        """Take the run's last cycle of tags as the layout the writer repeats."""
+        period = run.period()
+        if period is None or run.count < 2 * period:
+            return
+        size = run.tail_size(period)
+        self._layout = _CycleLayout(data[end - size: end])
 
     def _take(self, run: _SimpleRun, out: _Collector) -> None:
         wall_times = run.wall_times()
@@ -250,7 +401,7 @@ class EventFileReader:
                 continue
             if self._lost_at is not None:
                 log.warning("%s: skipped %d corrupt bytes at offset %d", self.path,
-                            self.offset + pos - self._lost_at, self._lost_at)
+                            self._origin + pos - self._lost_at, self._lost_at)
                 self._lost_at = None
             record_end = pos + _HEADER.size + length + 4
             if record_end > end:
@@ -259,14 +410,14 @@ class EventFileReader:
                 self._decode_event(data[pos + _HEADER.size: record_end - 4], out)
             except (ValueError, IndexError, struct.error, UnicodeDecodeError) as exc:
                 log.warning("%s: skipped an undecodable record at offset %d (%s)", self.path,
-                            self.offset + pos, exc)
+                            self._origin + pos, exc)
             pos = record_end
         return pos - start
 
     def _resync(self, data: bytes, pos: int) -> int:
         """After a bad length header, move to the next offset that looks like a record."""
         if self._lost_at is None:
-            self._lost_at = self.offset + pos
+            self._lost_at = self._origin + pos
             log.warning("%s: corrupt record header at offset %d; looking for the next record",
                         self.path, self._lost_at)
         candidate = pos + 1
@@ -446,10 +597,18 @@ class LogDirReader:
         return self._merged
 
     def _event_files(self) -> list[Path]:
+        """Event files in the folder and its subfolders (RVC: eval/), one level down.
+
+        RVC's dataset folders beside them (0_gt_wavs, 1_16k_wavs, 2a_f0, 3_feature768, ...)
+        hold thousands of files and never events: they are not listed on every refresh.
+        """
         if not self.root.is_dir():
             return []
         try:
-            found = [p for p in self.root.rglob(f"*{EVENT_FILE_MARKER}*") if p.is_file()]
+            folders = [self.root, *(p for p in self.root.iterdir()
+                                    if p.is_dir() and not p.name[:1].isdigit())]
+            found = [p for folder in folders for p in folder.glob(f"*{EVENT_FILE_MARKER}*")
+                     if p.is_file()]
         except OSError as exc:
             log.warning("cannot list %s: %s", self.root, exc)
             return sorted(self._readers)

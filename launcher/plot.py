@@ -18,7 +18,7 @@ from launcher.advisor import MEL_DISPLAY_CLAMP, MEL_TAG, TOTAL_TAG, ModelReport
 from launcher.eventfile import ScalarSeries
 from launcher.smoothing import tensorboard_smooth
 
-WIDTH, HEIGHT = 900, 540
+WIDTH, HEIGHT = 900, 580
 MARGIN_LEFT, MARGIN_RIGHT = 70, 20
 BACKGROUND = (255, 255, 255)
 AXIS = (90, 90, 90)
@@ -74,7 +74,9 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
         _line(draw, top, total.steps, smoothed, SMOOTHED, 3)
         if report.min_step is not None and report.min_step in total.steps:
             i = total.steps.index(report.min_step)
-            _dot(draw, top.x(report.min_step), top.y(smoothed[i]), 5, SMOOTHED)
+            x, y = top.x(report.min_step), top.y(smoothed[i])
+            _dot(draw, x, y, 5, SMOOTHED)
+            draw.text((x, y + 8), "lowest", fill=SMOOTHED, font=font, anchor="mt")
     else:
         _note(draw, top, f"no {TOTAL_TAG} logged yet", font)
     if mel.steps:
@@ -83,8 +85,10 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
         for candidate in report.candidates:
             cx, cy = bottom.x(candidate.step), bottom.y(candidate.mel)
             draw.ellipse((cx - 6, cy - 6, cx + 6, cy + 6), outline=CANDIDATE, width=2)
-            label = f"{candidate.rank}" + (f" e{candidate.epoch}" if candidate.epoch else "")
-            draw.text((cx + 7, cy + 2), label, fill=CANDIDATE, font=font)
+            above = candidate.rank % 2 == 1
+            draw.text((cx, cy - 8 if above else cy + 8), str(candidate.rank), fill=CANDIDATE,
+                      font=font, anchor="mb" if above else "mt")
+        _legend(draw, report, font)
     else:
         _note(draw, bottom, f"no {MEL_TAG} logged yet", font)
     if report.onset_step is not None:
@@ -92,14 +96,15 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
             x = panel.x(report.onset_step)
             _dashed_vertical(draw, x, panel.top, panel.bottom, ONSET)
         draw.text((top.x(report.onset_step) + 4, top.top + 2), "onset", fill=ONSET, font=font)
-    draw.text((MARGIN_LEFT, HEIGHT - 24), "step", fill=AXIS, font=font)
+    draw.text((MARGIN_LEFT - 6, bottom.bottom + 4), "step", fill=AXIS, font=font, anchor="rt")
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG")
     return path
 
 
 def _panel(values: Sequence[float], top: int, bottom: int, x_range: tuple[float, float]) -> _Panel:
-    y_range = _padded((min(values), max(values))) if values else (0.0, 1.0)
+    low, high = _padded((min(values), max(values))) if values else (0.0, 1.0)
+    y_range = (low - (high - low) * 0.08, high)  # room for the labels under the markers
     return _Panel(MARGIN_LEFT, top, WIDTH - MARGIN_RIGHT, bottom, x_range, y_range)
 
 
@@ -124,11 +129,24 @@ def _axes(draw: ImageDraw.ImageDraw, panel: _Panel, font: Font) -> None:
         y = panel.y(value)
         draw.line((panel.left, y, panel.right, y), fill=GRID)
         draw.text((panel.left - 6, y), _label(value), fill=AXIS, font=font, anchor="rm")
+    thousands = panel.x_range[1] >= 10000
     for step in _ticks(*panel.x_range, count=8):
         x = panel.x(step)
         draw.line((x, panel.top, x, panel.bottom), fill=GRID)
-        draw.text((x, panel.bottom + 4), _label(step), fill=AXIS, font=font, anchor="mt")
+        text = f"{step / 1000:g}k" if thousands and step else _label(step)
+        draw.text((x, panel.bottom + 4), text, fill=AXIS, font=font, anchor="mt")
     draw.rectangle((panel.left, panel.top, panel.right, panel.bottom), outline=AXIS)
+
+
+def _legend(draw: ImageDraw.ImageDraw, report: ModelReport, font: Font) -> None:
+    entries = []
+    for candidate in report.candidates:
+        epoch = "?" if candidate.epoch is None else (
+            f"{'~' if candidate.epoch_is_estimate else ''}{candidate.epoch}")
+        entries.append(f"{candidate.rank}: epoch {epoch}, step {candidate.step}")
+    lines = ["   ".join(entries[:3]), "   ".join(entries[3:])]
+    for row, text in enumerate(line for line in lines if line):
+        draw.text((MARGIN_LEFT, 528 + 18 * row), text, fill=CANDIDATE, font=font)
 
 
 def _title(draw: ImageDraw.ImageDraw, panel: _Panel, text: str, font: Font) -> None:
@@ -161,8 +179,6 @@ def _dashed_vertical(draw: ImageDraw.ImageDraw, x: float, top: int, bottom: int,
 
 
 def _label(value: float) -> str:
-    if abs(value) >= 10000:
-        return f"{value / 1000:g}k"
     return f"{value:g}" if value == int(value) else f"{value:.3g}"
 
 

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 RENDER_INTERVAL = 0.25  # seconds between icon updates at most: setup progress comes in bursts
 RENDER_JOIN_TIMEOUT = 5.0
+STOP_GRACE = 0.5  # seconds to wait for the event loop to end before nudging it
+STOP_NUDGES = 10
 MAX_PENDING_NOTIFICATIONS = 5
 
 
@@ -131,6 +133,7 @@ class TrayShell:
         self._stopping = threading.Event()
         self._quit_chosen = False
         self._icon_stop_started = False
+        self._loop_done = threading.Event()
         self._render_thread: threading.Thread | None = None
         core.subscribe(self._on_state)
         core.on_notify(self._on_notify)
@@ -151,6 +154,7 @@ class TrayShell:
         try:
             self.icon.run(setup=self._setup)
         finally:
+            self._loop_done.set()
             self._stopping.set()
             self._dirty.set()
             self._stop_icon()
@@ -218,6 +222,21 @@ class TrayShell:
                 self.icon.stop()
             except Exception:
                 log.exception("could not stop the tray icon")
+            self._nudge_until_loop_ends()
+
+    def _nudge_until_loop_ends(self) -> None:
+        """pystray's xorg backend sometimes leaves its DestroyWindow request unsent (a flush race
+        in python-xlib between threads), so its loop would wait forever; flushing again sends it.
+        """
+        for _ in range(STOP_NUDGES):
+            if self._loop_done.wait(STOP_GRACE):
+                return
+            display = getattr(self.icon, "_display", None)  # only the xorg backend has one
+            if display is None:
+                return
+            log.info("tray loop still running after stop; flushing the X connection")
+            display.flush()
+        log.warning("the tray loop did not end after stop")
 
     # ---- rendering -----------------------------------------------------------------------
 

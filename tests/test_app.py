@@ -16,7 +16,7 @@ from launcher.menu import build_menu
 from launcher.rvc import RvcFolder
 from launcher.settings import Settings
 from launcher.state import Phase
-from tests.helpers import wait_until
+from tests.helpers import all_gone, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -60,8 +60,15 @@ def core(ready_rvc: RvcFolder) -> Iterator[tuple[LauncherCore, Recorder]]:
 
 
 def tensorboard_tree(core: LauncherCore) -> list[psutil.Process]:
-    me = psutil.Process()
-    return [p for p in me.children(recursive=True) if "tensorboard" in " ".join(p.cmdline())]
+    """Live (non-zombie) TensorBoard processes below this test process."""
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if "tensorboard" in " ".join(process.cmdline()):
+                found.append(process)
+        except psutil.Error:  # gone, or a zombie waiting to be reaped
+            continue
+    return found
 
 
 def test_core_serves_and_opens_dashboard_once(core: tuple[LauncherCore, Recorder]) -> None:
@@ -140,5 +147,4 @@ def test_quit_leaves_no_process(ready_rvc: RvcFolder) -> None:
     assert tree
     app.quit()
     assert app.quit_requested.is_set()
-    assert wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-                                      for p in tree), 15)
+    assert wait_until(lambda: all_gone(p.pid for p in tree), 15)

@@ -59,7 +59,9 @@ def test_quick_run_measures_every_section(quick_results: tuple[dict, str]) -> No
     for name, dotted in SUMMARIES:
         summary = lookup(results["sections"][name], dotted)
         assert summary["runs"] >= 1
-        assert 0 < summary["min"] <= summary["median"] <= summary["max"], (name, dotted, summary)
+        assert 0 <= summary["min"] <= summary["median"] <= summary["max"], (name, dotted, summary)
+        if summary["unit"] != "% of one core":  # a CPU slice may see no clock tick at all
+            assert summary["min"] > 0, (name, dotted, summary)
 
 
 @pytest.mark.slow

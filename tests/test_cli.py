@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from launcher.paths import LAUNCHER_DIR_NAME
-from tests.helpers import wait_until
+from tests.helpers import all_gone, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
@@ -86,8 +86,7 @@ def test_headless_run_serves_single_instance_and_stops_cleanly(demo_rvc: Path) -
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
-        assert wait_until(lambda: not any(
-            p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in tree), 10)
+        assert wait_until(lambda: all_gone(p.pid for p in tree), 10)
         log_text = (demo_rvc / LAUNCHER_DIR_NAME / "launcher.log").read_text()
         assert "open" in log_text.lower()
     finally:

@@ -2,7 +2,7 @@
 
 The child runs TrayShell over a stand-in core, reads commands on stdin (set a state, click the
 icon, pick a menu entry) and prints what the core was asked to do. The X window's name is the
-tooltip, so `xwininfo` shows what the tray renders.
+tooltip, so `xwininfo` shows the first one (pystray's xorg backend does not flush later renames).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from launcher.icon import PHASE_COLOURS
 from launcher.menu import MenuEntry
-from tests.helpers import wait_until
+from launcher.state import Phase
+from tests.helpers import is_gone, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,8 +37,13 @@ from launcher.tray import TrayShell
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
 
 
+SAY_LOCK = threading.Lock()
+
+
 def say(line):
-    print(line, flush=True)
+    with SAY_LOCK:  # actions print from the tray's worker thread too
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 class StandInCore:
@@ -74,8 +81,8 @@ class StandInCore:
 
 
 core = StandInCore()
-core.notify("Setting up", "before the icon exists")
 shell = TrayShell(core, on_visible=lambda: say("icon visible"))
+core.notify("Setting up", "before the icon exists")
 signal.signal(signal.SIGTERM, lambda *_: shell.stop())
 
 
@@ -104,8 +111,9 @@ def commands():
             item = find(shell.icon.menu.items, rest)
             say(f"menu {rest}: enabled={item.enabled} checked={item.checked}")
             item(shell.icon)
-        elif verb == "notify":
-            core.notify("Training started", rest)
+        elif verb == "show":  # what the tray rendered: tooltip and icon background colour
+            colour = shell.icon.icon.getpixel((51, 12))[:3]
+            say(f"shown {shell.icon.title!r} {colour}")
         say(f"done {verb}")
 
 
@@ -161,6 +169,14 @@ class Child:
         assert wait_until(lambda: sum(line == f"done {verb}" for line in self.lines) > done,
                           timeout=10), (command, self.lines)
 
+    def wait_shown(self, expected: str, timeout: float = 10) -> None:
+        """Ask the child what it shows until it is `expected` (renders are throttled)."""
+        def shown() -> bool:
+            self.send("show")
+            return f"shown {expected}" in self.lines
+
+        assert wait_until(shown, timeout, interval=0.2), (expected, self.lines[-3:])
+
     def wait_for(self, line: str, timeout: float = 20) -> None:
         assert wait_until(lambda: line in self.lines or self.process.poll() is not None,
                           timeout=timeout)
@@ -203,12 +219,11 @@ def test_icon_shows_follows_the_state_and_leaves_on_sigterm(child: Child) -> Non
     assert wait_until(lambda: "RVC TensorBoard: setting up" in child.window_names(), 10)
 
     child.send("message Installing tensorboard==2.21.0")
-    assert wait_until(lambda: "Installing tensorboard==2.21.0" in child.window_names(), 10)
-
+    child.wait_shown("'RVC TensorBoard: setting up\\nInstalling tensorboard==2.21.0' "
+                     f"{PHASE_COLOURS[Phase.SETTING_UP]}")
     child.send("phase RUNNING http://127.0.0.1:6123/")
-    assert wait_until(lambda: "http://127.0.0.1:6123/" in child.window_names(), 10), (
-        child.window_names())
-    assert "RVC TensorBoard: running" in child.window_names()
+    child.wait_shown(f"'RVC TensorBoard: running\\nhttp://127.0.0.1:6123/' "
+                     f"{PHASE_COLOURS[Phase.RUNNING]}")
 
     child.process.send_signal(signal.SIGTERM)
     code, stderr = child.finish()
@@ -219,6 +234,7 @@ def test_icon_shows_follows_the_state_and_leaves_on_sigterm(child: Child) -> Non
     # xorg has no balloons: the notification sent before the icon existed went to the log.
     assert "notification (no balloon here): Setting up: before the icon exists" in stderr
     assert "RVC TensorBoard" not in child.window_names()
+    assert is_gone(child.process.pid)
 
 
 @pytest.mark.timeout(90)
@@ -227,9 +243,9 @@ def test_click_opens_the_dashboard_only_when_tensorboard_serves(child: Child) ->
     child.send("click")  # setting up: Open dashboard is disabled, the click does nothing
     child.send("phase RUNNING http://127.0.0.1:6123/")
     child.send("click")
-    child.wait_for("action open_dashboard")
+    child.wait_for("action open_dashboard None")
     assert [line for line in child.lines if line.startswith("action")] == [
-        "action open_dashboard"]
+        "action open_dashboard None"]
 
     child.send("menu Auto-open when training starts")
     child.wait_for("action set_auto_open False")
@@ -243,6 +259,7 @@ def test_click_opens_the_dashboard_only_when_tensorboard_serves(child: Child) ->
     code, stderr = child.finish()
     assert code == 0, stderr
     assert child.lines[-2:] == ["action quit", "run returned"]
+    assert "RVC TensorBoard" not in child.window_names()
 
 
 def test_tray_is_unavailable_without_a_display() -> None:

@@ -79,6 +79,7 @@ class LineProcess:
             env=env, cwd=cwd, text=True, encoding="utf-8", errors="replace", bufsize=1,
         )
         self.lines: list[str] = []
+        self.timed_lines: list[tuple[float, str]] = []
         self._queue: queue.Queue[tuple[float, str] | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -89,9 +90,11 @@ class LineProcess:
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            self.lines.append(line.rstrip("\n"))
-            self._queue.put((time.monotonic(), line.rstrip("\n")))
+        for raw in self.popen.stdout:
+            when, line = time.monotonic(), raw.rstrip("\n")
+            self.lines.append(line)
+            self.timed_lines.append((when, line))
+            self._queue.put((when, line))
         self._queue.put(None)
 
     def drain(self) -> None:

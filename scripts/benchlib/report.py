@@ -50,6 +50,9 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(("Warm start to HTTP 200 (s)", fmt(start["launcher"]),
                     f"bare tensorboard: {fmt(start['bare_tensorboard'])}",
                     f"×{start['ratio_launcher_to_bare']:g}; {verdict(start)}"))
+        if "launcher_until_starting_tensorboard" in start:
+            out.append(("… of which launcher before spawning TensorBoard (s)",
+                        fmt(start["launcher_until_starting_tensorboard"]), "–", ""))
     detect = sections.get("training_detection", {})
     if "launcher" in detect:
         out.append(("Training detected to dashboard request (s)", fmt(detect["launcher"]), "–",

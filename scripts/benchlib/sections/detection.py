@@ -7,6 +7,7 @@ import time
 
 from benchlib.context import BenchContext
 from benchlib.procs import DASHBOARD_LINE, LineProcess, bench_env, launcher_argv
+from benchlib.stats import summarize
 from launcher.eventwriter import ScalarEventWriter
 
 READY_TIMEOUT = 90.0
@@ -28,8 +29,6 @@ def detect_once(process: LineProcess, ctx: BenchContext, model: str) -> float:
 
 
 def measure(ctx: BenchContext) -> dict[str, object]:
-    from benchlib.stats import summarize
-
     process = LineProcess(launcher_argv(ctx.rvc, ctx.runtime_python), env=bench_env())
     try:
         process.wait_for(DASHBOARD_LINE, READY_TIMEOUT)
