@@ -77,7 +77,8 @@ class LauncherCore:
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
                                         pause_for_new_session=600.0)
         self._advisor = Advisor(rvc, tolerance=settings.advisor_tolerance,
-                                patience_fraction=settings.advisor_patience_fraction)
+                                patience_fraction=settings.advisor_patience_fraction,
+                                smoothing=settings.smoothing)
         self._reports: dict[str, ModelReport] = {}
         self._warned_overtraining: set[str] = set()
         self._pending_open: list[str | None] = []

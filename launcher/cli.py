@@ -106,5 +106,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "setup":
         return setup(rvc, python=args.python)
     return run(rvc, python=args.python, tray=not args.no_tray, browser=not args.no_browser,
-               windowed=windowed)
+               windowed=windowed, demo_training=args.demo)
 

@@ -31,7 +31,8 @@ def report(rvc: RvcFolder, model: str | None, as_json: bool) -> int:
 
     settings = Settings.load(rvc.paths.settings_file)
     reports = Advisor(rvc, tolerance=settings.advisor_tolerance,
-                      patience_fraction=settings.advisor_patience_fraction).refresh()
+                      patience_fraction=settings.advisor_patience_fraction,
+                      smoothing=settings.smoothing).refresh()
     if model is not None:
         if model not in reports:
             known = ", ".join(sorted(reports)) or "none"
@@ -62,7 +63,8 @@ def setup(rvc: RvcFolder, python: Path | None) -> int:
     return 0
 
 
-def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool) -> int:
+def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool,
+        demo_training: bool = False) -> int:
     from launcher.app import LauncherCore
     from launcher.cli import show_error
     from launcher.instance import SingleInstance, request_open_dashboard
@@ -80,6 +82,8 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
     core = LauncherCore(rvc, settings, base_python=python, open_url=open_url,
                         open_on_ready=browser and tray)
     instance.serve(core.open_dashboard)
+    if demo_training:
+        _start_demo_training(core)
     try:
         if tray and _tray_available():
             return _run_tray(core)
@@ -91,6 +95,22 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
     finally:
         core.shutdown()
         instance.release()
+
+
+def _start_demo_training(core: LauncherCore, delay: float = 8.0) -> None:
+    """In the demo, a model starts "training" a little after TensorBoard is up."""
+    from launcher.demo import simulate_training
+
+    def train() -> None:
+        while core.state.url is None:
+            if core.quit_requested.wait(0.5):
+                return
+        _say(f"Demo: model 'Live' starts training in {delay:.0f} s")
+        if not core.quit_requested.wait(delay):
+            simulate_training(core.rvc.root, "Live", epochs=3000, seconds_per_epoch=1.0,
+                              stop=core.quit_requested)
+
+    threading.Thread(target=train, name="demo-training", daemon=True).start()
 
 
 def _log_url(url: str) -> bool:

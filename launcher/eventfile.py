@@ -177,7 +177,10 @@ class _SimpleRun:
         return struct.unpack(f"<{self.count}f", joined)
 
 
-_CHUNK = 1 << 18  # bytes the general path takes at a time, so the layout path can resume
+# Bytes the general path takes at a time before the layout path tries again: small once a
+# layout is known (so it resumes soon after an image record), larger before.
+_CHUNK = 1 << 18
+_CHUNK_WITH_LAYOUT = 1 << 14
 _LOW7 = bytes(b & 0x7F for b in range(256))
 _CONTINUES = bytes(b >> 7 for b in range(256))
 
@@ -320,7 +323,7 @@ class EventFileReader:
         for anything that fails a check), a chunk at a time.
         """
         pos = 0
-        chunk = _CHUNK
+        chunk = 0
         while pos < len(data):
             if self._layout is not None:
                 cycles = self._layout.matching_cycles(data, pos)
@@ -329,6 +332,7 @@ class EventFileReader:
                         self._add_run(out, tag, steps, list(values), list(walls))
                     pos += cycles * self._layout.size
                     continue
+            chunk = chunk or (_CHUNK if self._layout is None else _CHUNK_WITH_LAYOUT)
             self._origin = self.offset + pos
             consumed = self._decode_chunk(data[pos: pos + chunk], out)
             if consumed == 0:
@@ -337,7 +341,7 @@ class EventFileReader:
                 chunk *= 2  # a record larger than the chunk
                 continue
             pos += consumed
-            chunk = _CHUNK
+            chunk = 0
         return pos
 
     def _decode_chunk(self, data: bytes, out: _Collector) -> int:

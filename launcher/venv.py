@@ -33,6 +33,10 @@ VERIFY_TIMEOUT = 120.0
 _PINNED_TENSORBOARD = re.compile(r"^tensorboard==([^\s;\\]+)", re.MULTILINE)
 
 
+# pip's own lines that show progress; the rest (index notes, marker skips) only go to the log.
+PIP_PROGRESS_PREFIXES = ("Collecting", "Downloading", "Installing", "Successfully", "ERROR")
+
+
 def _no_progress(_line: str) -> None:
     pass
 
@@ -185,7 +189,8 @@ class TensorBoardVenv:
                     continue
                 log.info("pip: %s", line)
                 last_lines.append(line.strip())
-                say(line)
+                if line.lstrip().startswith(PIP_PROGRESS_PREFIXES):
+                    say(line.strip())
         if process.returncode != 0:
             said = " | ".join(last_lines) or "nothing"
             raise SetupError(

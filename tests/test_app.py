@@ -1,4 +1,4 @@
-"""The core with everything real: venv, TensorBoard, watcher, advisor; only the browser is recorded."""
+"""The core with everything real (venv, TensorBoard, watcher, advisor); the browser is recorded."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from launcher.app import LauncherCore
 from launcher.demo import create_demo_rvc, simulate_training
-from launcher.menu import build_menu
+from launcher.menu import MenuEntry, build_menu
 from launcher.rvc import RvcFolder
 from launcher.settings import Settings
 from launcher.state import Phase
@@ -104,7 +104,7 @@ def test_menu_actions_drive_the_real_core(core: tuple[LauncherCore, Recorder]) -
     app, recorder = core
     assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
 
-    def item(label: str):  # noqa: ANN202
+    def item(label: str) -> MenuEntry:
         entries = build_menu(app.state, app)
         return next(e for e in entries if e.text.startswith(label))
 

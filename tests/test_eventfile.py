@@ -149,15 +149,15 @@ def test_growing_file_in_whole_cycles_and_cut_cycles(tmp_path: Path) -> None:
     cycles = [b"".join(frame(_scalar_bytes(tag, step)) for tag in TAGS) for step in range(1, 401)]
     stream = b"".join(cycles)
     reader = EventFileReader(path)
-    seen: dict[str, list[int]] = {tag: [] for tag in TAGS}
+    seen: dict[str, list[tuple[int, float]]] = {tag: [] for tag in TAGS}
     written = 0
     for cut in (len(cycles[0]) * 100, len(cycles[0]) * 250 + 33, len(stream) - 5, len(stream)):
         with path.open("ab") as handle:
             handle.write(stream[written:cut])
         written = cut
         for tag, found in reader.read_new().items():
-            seen[tag].extend(found.steps)
-    assert all(steps == list(range(1, 401)) for steps in seen.values())
+            seen[tag].extend(zip(found.steps, found.values, strict=True))
+    assert all(points == [(s, float(s)) for s in range(1, 401)] for points in seen.values())
 
 
 def test_truncated_tail_waits_for_the_rest(tmp_path: Path) -> None:

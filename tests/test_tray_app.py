@@ -23,7 +23,7 @@ READY = re.compile(r"TensorBoard is ready at (http://127\.0\.0\.1:\d+/)")
 
 
 @pytest.mark.slow
-def test_tray_app_reaches_running_and_quits_on_signal(display: str, demo_rvc: Path) -> None:
+def test_tray_app_reaches_running_and_quits_on_signal(display: str, demo_rvc: Path) -> None:  # noqa: F811
     env = {**os.environ, "DISPLAY": display, "PYSTRAY_BACKEND": "xorg"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-browser",
