@@ -61,10 +61,17 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     if "launcher_cpu_percent" in idle:
         out.append((f"Idle CPU over {idle['window_s']:g} s, {idle['models']} models "
                     "(% of one core)",
-                    f"{idle['launcher_cpu_percent_window']:g} (slices: "
+                    f"{idle['launcher_cpu_percent_window']:.3g} (slices: "
                     f"{fmt(idle['launcher_cpu_percent'])})",
-                    f"TensorBoard: {idle['tensorboard_cpu_percent_window']:g}",
+                    f"TensorBoard: {idle['tensorboard_cpu_percent_window']:.3g}",
                     met(idle["cpu_target"], idle["meets_cpu_target"])))
+        parts = idle.get("breakdown")
+        if parts:
+            out.append(("… advisor refresh / watcher poll (% of one core)",
+                        f"{parts['advisor_cpu_percent']:g} / {parts['watcher_cpu_percent']:g}",
+                        "–", f"one refresh every {parts['advisor_interval_s']:g} s: "
+                        f"{fmt(parts['advisor_refresh_cpu'])} s CPU; one poll every "
+                        f"{parts['watcher_interval_s']:g} s: {fmt(parts['watcher_poll_cpu'])} s"))
         out.append(("Idle RSS (MB)", fmt(idle["launcher_rss_mb"]),
                     f"TensorBoard: {fmt(idle['tensorboard_rss_mb'])}",
                     met(idle["rss_target"], idle["meets_rss_target"])))
@@ -107,7 +114,15 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {' | '.join(cell(text) for text in row)} |" for row in rows(results)]
-    downgrade = results["sections"].get("cold_setup", {}).get("batch_downgrades", {})
+    setup = results["sections"].get("cold_setup", {})
+    if "tensorboard_wheels_mb" in setup:
+        sources = setup["pip_sources"]
+        local = [s for s in sources if s.startswith(("file:", "/"))]
+        where = (f"pip on this machine also reads local mirrors ({', '.join(local)}), so the "
+                 "cold rows include little or no download time; " if local else "")
+        lines += ["", f"Setup: {where}on a home connection a cold cache also downloads "
+                  f"{setup['tensorboard_wheels_mb']:g} MB of wheels, on both sides."]
+    downgrade = setup.get("batch_downgrades", {})
     if "note" in downgrade:
         lines += ["", f"Batch file downgrades: {downgrade['note']}."]
     return "\n".join(lines) + "\n"

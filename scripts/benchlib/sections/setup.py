@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from benchlib.context import BenchContext
-from benchlib.procs import BenchError, bench_env, launcher_argv, run_timed
+from benchlib.procs import REPO, BenchError, bench_env, launcher_argv, run_timed
 from benchlib.stats import ratio, summarize
 
 # What TensorVENV.bat does after `pip install tensorboard` (see shared/NOTES.md).
@@ -71,6 +71,30 @@ def downgrade_check(ctx: BenchContext) -> dict[str, object]:
     return {"python": python, "wheel_available": wheels, "note": note}
 
 
+def wheels_mb(ctx: BenchContext) -> float:
+    """Megabytes of wheels the launcher installs: what a cold cache has to download."""
+    dest = ctx.scratch("setup/wheels")
+    requirements = REPO / "launcher" / "tensorboard-requirements.txt"
+    run_timed([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+               "--require-hashes", "-r", str(requirements), "-d", str(dest)],
+              env=bench_env(**ctx.caches("warm")))
+    size = sum(path.stat().st_size for path in dest.iterdir()) / 2**20
+    shutil.rmtree(dest, ignore_errors=True)
+    return round(size, 1)
+
+
+def pip_sources() -> list[str]:
+    """Where pip installs from on this machine (its index and find-links settings)."""
+    done = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True,
+                          text=True)
+    sources: list[str] = []
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.endswith(("index-url", "find-links")):
+            sources += [v for v in value.strip("'\"").split() if v not in sources]
+    return sources
+
+
 def measure_row(ctx: BenchContext, caches: str, warm: bool) -> dict[str, object]:
     launcher: list[float] = []
     batch: list[float] = []
@@ -99,5 +123,7 @@ def measure(ctx: BenchContext) -> dict[str, object]:
         result["batch_downgrades"] = {"status": "not measured", "reason": "skipped in --quick"}
     else:
         result["cold_cache"] = measure_row(ctx, "cold", warm=False)
+        result["tensorboard_wheels_mb"] = wheels_mb(ctx)
+        result["pip_sources"] = pip_sources()
         result["batch_downgrades"] = downgrade_check(ctx)
     return result
