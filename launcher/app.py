@@ -72,6 +72,7 @@ class LauncherCore:
         self._state_listeners: list[StateListener] = []
         self._notify_listeners: list[NotifyListener] = []
         self._supervisor: TensorBoardSupervisor | None = None
+        self._venv: TensorBoardVenv | None = None
         # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
@@ -169,6 +170,7 @@ class LauncherCore:
         venv_dir = self.rvc.paths.venv_dir
         base = find_base_interpreter(self.rvc, self._base_python_override)
         venv = TensorBoardVenv(venv_dir, base)
+        self._venv = venv
         if venv.is_ready():
             return venv.python
         self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
@@ -179,6 +181,8 @@ class LauncherCore:
 
     def shutdown(self) -> None:
         self._quit.set()
+        if self._venv is not None:
+            self._venv.cancel()
         self._watcher.stop()
         if self._supervisor is not None:
             self._supervisor.stop()

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def show_error(message: str, windowed: bool) -> None:
     """Errors before any tray exists: a message box on Windows, stderr elsewhere."""
-    log.error(message)
+    if logging.getLogger().handlers:
+        log.error(message)
     if sys.stderr is not None:
         print(message, file=sys.stderr)
     if windowed and winplatform.IS_WINDOWS:

@@ -7,8 +7,9 @@ The launcher checks the folder's path before it creates anything. **Errors** sto
 
 Errors (nothing is created):
 
-- `&` `^` `%` `!` `(` `)` `;` `,` `=` `'` `` ` `` `"` `<` `>` `|` in the path: cmd.exe splits, expands or escapes
-  on them, so RVC's `.bat` files, batch-based helpers and pip's launchers break.
+- `&` `^` `%` `!` `(` `)` `;` `,` `=` `'` `` ` `` `"` `<` `>` `|` in the path: cmd.exe
+  splits, expands or escapes on them, so RVC's `.bat` files, batch-based helpers and
+  pip's launchers break.
 - On Windows with long paths off, a path so long that the venv's deepest file (measured:
   120 characters below the venv) would pass 259 characters: pip fails half-way.
 - A read-only folder: the launcher cannot write its venv, settings or logs.

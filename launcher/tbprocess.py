@@ -248,13 +248,13 @@ class TensorBoardProcess:
                 self.popen.stdin.close()
 
 
-def spawn(command: Sequence[str], env: Mapping[str, str], log_file: Path, plan: SpawnPlan,
-          on_event: Callable[[], None],
-          job: winplatform.KillOnCloseJob | None = None) -> TensorBoardProcess:
-    """Start TensorBoard; call from a thread that outlives it (see PR_SET_PDEATHSIG above)."""
-    log.info("Starting TensorBoard: %s", subprocess.list2cmdline(command))
+def start_child(command: Sequence[str], env: Mapping[str, str], plan: SpawnPlan,
+                job: winplatform.KillOnCloseJob | None = None,
+                cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start a child that dies with the launcher (stdout and stderr piped together); call from
+    a thread that outlives it (see PR_SET_PDEATHSIG above)."""
     popen = subprocess.Popen(
-        command, env=dict(env),
+        command, env=dict(env), cwd=cwd,
         stdin=subprocess.PIPE if plan.stdin_watchdog else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         creationflags=plan.creation_flags,
@@ -266,7 +266,15 @@ def spawn(command: Sequence[str], env: Mapping[str, str], log_file: Path, plan: 
             if job is not None:
                 job.assign(popen.pid)
         except OSError as error:
-            log.warning("Could not put TensorBoard in the launcher's job object: %s", error)
+            log.warning("Could not put %s in the launcher's job object: %s", command[0], error)
         finally:
             psutil.Process(popen.pid).resume()
-    return TensorBoardProcess(popen, log_file, on_event)
+    return popen
+
+
+def spawn(command: Sequence[str], env: Mapping[str, str], log_file: Path, plan: SpawnPlan,
+          on_event: Callable[[], None],
+          job: winplatform.KillOnCloseJob | None = None) -> TensorBoardProcess:
+    """Start TensorBoard; call from a thread that outlives it (see PR_SET_PDEATHSIG above)."""
+    log.info("Starting TensorBoard: %s", subprocess.list2cmdline(command))
+    return TensorBoardProcess(start_child(command, env, plan, job), log_file, on_event)

@@ -41,6 +41,14 @@ def tray_available() -> bool:
     return True
 
 
+def title_for_backend(text: str, backend_module: str) -> str:
+    """X11 window names are Latin-1 (python-xlib raises on anything else); other backends take
+    any text."""
+    if backend_module.endswith("_xorg"):
+        return text.replace("…", "...").encode("latin-1", "replace").decode("latin-1")
+    return text
+
+
 def menu_text(text: str, windows: bool = sys.platform == "win32") -> str:
     """Win32 menus take "&" as a mnemonic marker; a model named "R&B" must show its "&"."""
     return text.replace("&", "&&") if windows else text
@@ -268,7 +276,7 @@ class TrayShell:
         if state.phase is not self._shown_phase:
             icon.icon = self._images[state.phase]
             self._shown_phase = state.phase
-        icon.title = tooltip_text(state)
+        icon.title = title_for_backend(tooltip_text(state), type(icon).__module__)
         icon.update_menu()
 
     # ---- notifications -------------------------------------------------------------------

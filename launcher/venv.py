@@ -8,6 +8,7 @@ built again; the folder is only ever deleted when it carries the launcher's own 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from launcher import paths, winplatform
 from launcher.errors import SetupError
+from launcher.paths import LAUNCHER_DIR_NAME
+from launcher.tbprocess import spawn_plan, start_child
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,9 @@ class TensorBoardVenv:
         text = self.requirements.read_text(encoding="utf-8")
         self.tensorboard_version = pinned_tensorboard_version(text)
         self.lock_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._pip: subprocess.Popen[bytes] | None = None
+        self._job: winplatform.KillOnCloseJob | None = None
+        self._cancelled = False
 
     @property
     def python(self) -> Path:
@@ -117,6 +123,13 @@ class TensorBoardVenv:
         say(f"TensorBoard {self.tensorboard_version} is ready")
         return self.python
 
+    def cancel(self) -> None:
+        """Stop an install under way (the launcher is quitting); `ensure` then raises."""
+        self._cancelled = True
+        process = self._pip
+        if process is not None and process.poll() is None:
+            process.kill()
+
     # ---- steps -------------------------------------------------------------------------
 
     def _child_env(self) -> dict[str, str]:
@@ -128,7 +141,10 @@ class TensorBoardVenv:
     def _remove_old(self) -> None:
         if not self.venv_dir.exists():
             return
-        owned = (self.venv_dir / OWNER_TAG_NAME).exists() or self.marker_file.exists()
+        # virtualenv empties the folder it creates in, so a creation cut short leaves no tag;
+        # a venv inside the launcher's own folder is the launcher's whatever it holds.
+        owned = ((self.venv_dir / OWNER_TAG_NAME).exists() or self.marker_file.exists()
+                 or self.venv_dir.parent.name == LAUNCHER_DIR_NAME)
         if self.venv_dir.is_symlink() or not self.venv_dir.is_dir() or not owned:
             raise SetupError(
                 f"{self.venv_dir} exists but was not made by the launcher, so it will not delete "
@@ -173,15 +189,16 @@ class TensorBoardVenv:
         command = self.pip_command()
         log.info("Running %s", " ".join(command))
         last_lines: collections.deque[str] = collections.deque(maxlen=PIP_ERROR_LINES)
+        plan = dataclasses.replace(spawn_plan(), stdin_watchdog=False)
         try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, env=self._child_env(), cwd=self.venv_dir,
-                creationflags=winplatform.child_creation_flags())
+            if plan.job_object and self._job is None:
+                self._job = winplatform.KillOnCloseJob()
+            process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
         except OSError as exc:
             raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
                              "folder and start the launcher again.") from exc
         assert process.stdout is not None
+        self._pip = process
         with process:
             for raw in process.stdout:
                 line = raw.decode("utf-8", errors="replace").rstrip()
@@ -191,6 +208,10 @@ class TensorBoardVenv:
                 last_lines.append(line.strip())
                 if line.lstrip().startswith(PIP_PROGRESS_PREFIXES):
                     say(line.strip())
+        self._pip = None
+        if self._cancelled:
+            raise SetupError("Setup was stopped before TensorBoard was installed; start the "
+                             "launcher again to finish it.")
         if process.returncode != 0:
             said = " | ".join(last_lines) or "nothing"
             raise SetupError(

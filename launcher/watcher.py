@@ -11,8 +11,12 @@ A training session of model M starts when:
 - Applio writes new `process_pids` into `logs/M/config.json` (its training has begun; the
   event file that follows belongs to the same session).
 
-Polling is cheap when idle: a directory is listed again only when its mtime changed, and
-only event files and config.json are stat'ed.
+The background poll is tiered to stay cheap over hundreds of models. Every poll stats what
+can signal a new run at once: `logs/`, each model folder and its `eval/` (a folder's mtime
+changes when a file is created in it; it is listed again only then), and the event files
+that are hot: new ones still waiting for their first events, and ones that grew recently.
+Every few seconds a sweep also stats the idle event files (growth after a long pause) and
+each config.json. `poll_once()` always does both.
 """
 
 from __future__ import annotations
@@ -33,16 +37,19 @@ EVENT_FILE_PREFIX = "events.out.tfevents."
 RUN_SUBDIRS = ("eval",)  # Applio logs every scalar to logs/<model>/eval/
 CONFIG_NAME = "config.json"
 # A directory changed this recently may change again within the same mtime tick (FAT: 2 s).
-MTIME_SETTLE_SECONDS = 3.0
+MTIME_SETTLE_NS = 3_000_000_000
 USUAL_GAP_FACTOR = 4.0
 HINT_LIFETIME = 30 * 60.0  # the first epoch after a config.json hint may take this long
+FIRST_EPOCH_WINDOW = HINT_LIFETIME  # a file without events stays hot this long
+SWEEP_PERIOD = 5.0  # at most; shorter for short pauses, so gaps are measured finely enough
+SWEEPS_PER_PAUSE = 20
 RECORD_OVERHEAD = 8 + 4 + 4  # TFRecord: length, crc of length, data, crc of data
 
 
-def header_record_size(path: Path) -> int | None:
+def header_record_size(path: str | Path) -> int | None:
     """Size of the first record (the file-version event), or None if not written yet."""
     try:
-        with path.open("rb") as file:
+        with open(path, "rb") as file:
             length_bytes = file.read(8)
     except OSError:
         return None
@@ -56,6 +63,7 @@ class _EventFile:
     size: int
     header_size: int | None
     in_baseline: bool
+    hot_until: float  # monotonic: stat'ed on every poll until then, else on sweeps
     last_growth: float | None = None
     longest_gap: float | None = None  # between writes in this session; None until one is seen
 
@@ -78,7 +86,15 @@ class _Listing:
 
 @dataclass
 class _Model:
+    directory: str
     files: dict[str, _EventFile] = field(default_factory=dict)
+    run_dirs: list[str] = field(default_factory=list)  # its eval/, if there is one
+    listings: tuple[_Listing | None, ...] = (None,)  # of the folder and run_dirs, as last seen
+    event_paths: list[str] = field(default_factory=list)  # files in those listings
+    # Folders whose mtime every poll checks: those its training wrote events to (where the
+    # next run's file will appear), or all of them while none has events. None: list anew.
+    watched: list[tuple[str, _Listing]] | None = None
+    hot_until: float = 0.0  # the latest of its files' hot_until
     config_mtime_ns: int | None = None
     pids: tuple[str, ...] = ()
     last_activity: float | None = None
@@ -91,11 +107,16 @@ class TrainingWatcher:
     def __init__(self, logs_dir: Path, on_training_started: Callable[[str], None], *,
                  interval: float = 0.5, pause_for_new_session: float = 60.0) -> None:
         self.logs_dir = logs_dir
+        self._root = str(logs_dir)
         self._on_training_started = on_training_started
         self._interval = interval
         self._pause = pause_for_new_session
+        self._sweep_period = min(SWEEP_PERIOD, pause_for_new_session / SWEEPS_PER_PAUSE)
+        self._next_sweep = 0.0
         self._models: dict[str, _Model] = {}
         self._listings: dict[str, _Listing] = {}
+        self._root_listing: _Listing | None = None
+        self._unsettled_after_ns = 0  # mtimes after this may still change within their tick
         self._baseline_taken = False
         self._poll_lock = threading.Lock()
         self._stop = threading.Event()
@@ -124,17 +145,27 @@ class TrainingWatcher:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self.poll_once()
+                self._poll(sweep=None)
             except Exception:
                 log.exception("watching %s failed; trying again", self.logs_dir)
 
     # ---- one poll ----------------------------------------------------------------------
 
     def poll_once(self) -> list[str]:
-        """Scan once; call back for, and return, the models whose training started since."""
+        """Scan everything once; call back for, and return, the models whose training started
+        since."""
+        return self._poll(sweep=True)
+
+    def _poll(self, sweep: bool | None) -> list[str]:
+        """One poll; `sweep` None: sweep the idle files only when one is due."""
         with self._poll_lock:
+            now = time.monotonic()
+            if sweep is None:
+                sweep = now >= self._next_sweep
+            if sweep:
+                self._next_sweep = now + self._sweep_period
             baseline = not self._baseline_taken
-            started = self._scan(time.monotonic(), baseline)
+            started = self._scan(now, baseline, sweep)
             self._baseline_taken = True
         for model in started:
             log.info("training started: %s", model)
@@ -144,48 +175,106 @@ class TrainingWatcher:
                 log.exception("training-started callback failed for %s", model)
         return started
 
-    def _scan(self, now: float, baseline: bool) -> list[str]:
-        models = self._listing(self.logs_dir)
+    def _scan(self, now: float, baseline: bool, sweep: bool) -> list[str]:
+        self._unsettled_after_ns = time.time_ns() - MTIME_SETTLE_NS
+        models = self._listing(self._root)
         if models is None:
             self._models.clear()
             self._listings.clear()
+            self._root_listing = None
             return []
-        for gone in self._models.keys() - set(models.subdirs):
-            del self._models[gone]
-            for directory in (gone, *(f"{gone}/{sub}" for sub in RUN_SUBDIRS)):
-                self._listings.pop(str(self.logs_dir / directory), None)
+        if models is not self._root_listing:
+            self._root_listing = models
+            self._forget_models_except(set(models.subdirs))
         started = []
         for name in models.subdirs:
-            model = self._models.setdefault(name, _Model())
+            model = self._models.get(name)
+            if model is None:
+                model = self._models[name] = _Model(os.path.join(self._root, name))
             try:
-                if self._scan_model(name, model, now, baseline):
+                if self._scan_model(model, now, baseline, sweep):
                     started.append(name)
             except OSError as error:
                 log.debug("skipping %s this time: %s", name, error)
         return started
 
-    def _scan_model(self, name: str, model: _Model, now: float, baseline: bool) -> bool:
-        model_dir = self.logs_dir / name
-        listing = self._listing(model_dir)
+    def _forget_models_except(self, names: set[str]) -> None:
+        for gone in self._models.keys() - names:
+            directory = self._models.pop(gone).directory
+            for key in (directory, *(os.path.join(directory, sub) for sub in RUN_SUBDIRS)):
+                self._listings.pop(key, None)
+
+    def _scan_model(self, model: _Model, now: float, baseline: bool, sweep: bool) -> bool:
+        if not sweep and self._unchanged(model):
+            if model.hot_until <= now:
+                return False
+            return self._observe_files(model, now, baseline, everything=False)
+        listing = self._listing(model.directory)
         if listing is None:
+            model.watched = None
             return False
-        paths = [model_dir / file for file in listing.event_files]
-        for sub in RUN_SUBDIRS:
-            if sub in listing.subdirs:
-                sub_listing = self._listing(model_dir / sub)
-                if sub_listing is not None:
-                    paths.extend(model_dir / sub / file for file in sub_listing.event_files)
-        started = self._config_hint(model, model_dir / CONFIG_NAME, now, baseline)
-        seen = set()
-        for path in paths:
-            key = str(path)
-            seen.add(key)
-            started = self._observe(model, key, path, now, baseline) or started
-        for gone in model.files.keys() - seen:
-            del model.files[gone]
+        if listing is not model.listings[0]:
+            model.run_dirs = [os.path.join(model.directory, sub)
+                              for sub in RUN_SUBDIRS if sub in listing.subdirs]
+        listings = (listing, *map(self._listing, model.run_dirs))
+        changed = listings != model.listings
+        if changed:
+            self._update_event_paths(model, listings)
+        started = False
+        if sweep or changed:  # training may have begun in this folder: check Applio's hint
+            started = self._config_hint(model, now, baseline)
+        started = self._observe_files(model, now, baseline, everything=sweep) or started
+        model.watched = self._folders_to_watch(model)
         return started
 
-    def _observe(self, model: _Model, key: str, path: Path, now: float, baseline: bool) -> bool:
+    def _unchanged(self, model: _Model) -> bool:
+        """No watched folder of the model changed (or may have within its mtime tick)."""
+        if model.watched is None:
+            return False
+        for folder, listing in model.watched:
+            try:
+                mtime_ns = os.stat(folder).st_mtime_ns
+            except OSError:
+                return False
+            if mtime_ns != listing.mtime_ns or mtime_ns >= self._unsettled_after_ns:
+                return False
+        return True
+
+    def _observe_files(self, model: _Model, now: float, baseline: bool,
+                       everything: bool) -> bool:
+        """Stat new and hot event files, or all of them; True if a session started."""
+        started = False
+        files = model.files
+        for path in model.event_paths:
+            known = files.get(path)
+            if known is None or everything or known.hot_until > now:
+                started = self._observe(model, path, known, now, baseline) or started
+        model.hot_until = max((file.hot_until for file in files.values()), default=0.0)
+        return started
+
+    def _folders_to_watch(self, model: _Model) -> list[tuple[str, _Listing]]:
+        folders = [(folder, listing) for folder, listing
+                   in zip((model.directory, *model.run_dirs), model.listings, strict=True)
+                   if listing is not None]
+        trained = []
+        for folder, listing in folders:
+            paths = (os.path.join(folder, name) for name in listing.event_files)
+            if any((known := model.files.get(path)) and known.has_events(known.size)
+                   for path in paths):
+                trained.append((folder, listing))
+        return trained or folders
+
+    def _update_event_paths(self, model: _Model, listings: tuple[_Listing | None, ...]) -> None:
+        model.listings = listings
+        model.event_paths = [os.path.join(folder, name)
+                             for folder, listing in zip((model.directory, *model.run_dirs),
+                                                        listings, strict=True)
+                             if listing is not None for name in listing.event_files]
+        for gone in model.files.keys() - set(model.event_paths):
+            del model.files[gone]
+
+    def _observe(self, model: _Model, path: str, known: _EventFile | None, now: float,
+                 baseline: bool) -> bool:
         """Track one event file; True if its growth starts a training session."""
         try:
             # os.stat, not DirEntry.stat: on Windows a directory entry's size lags for files
@@ -194,17 +283,8 @@ class TrainingWatcher:
         except FileNotFoundError:
             return False
         size = stat.st_size
-        known = model.files.get(key)
         if known is None:
-            known = model.files[key] = _EventFile(
-                size, header_record_size(path) if size else None, in_baseline=baseline)
-            if baseline or not known.has_events(size):
-                return False
-            if time.time() - stat.st_mtime > self._pause:
-                log.debug("%s arrived with old events (copied in?); not a training start", path)
-                return False
-            known.last_growth = now
-            return self._session_event(model, now, new_run=True)
+            return self._first_sight(model, path, stat, now, baseline)
         grew = size > known.size
         known.size = size
         if not grew:
@@ -213,6 +293,7 @@ class TrainingWatcher:
             known.header_size = header_record_size(path)
         if not known.has_events(size):
             return False
+        known.hot_until = now + self._pause
         previous, known.last_growth = known.last_growth, now
         if previous is None:
             # The first events we see from this file: a new run, or one already going at start.
@@ -225,6 +306,25 @@ class TrainingWatcher:
         known.longest_gap = max(known.longest_gap or 0.0, gap)
         return self._session_event(model, now)
 
+    def _first_sight(self, model: _Model, path: str, stat: os.stat_result, now: float,
+                     baseline: bool) -> bool:
+        size = stat.st_size
+        age = max(0.0, time.time() - stat.st_mtime)
+        known = model.files[path] = _EventFile(
+            size, header_record_size(path) if size else None, in_baseline=baseline,
+            hot_until=now - age)
+        if not known.has_events(size):
+            known.hot_until += max(self._pause, FIRST_EPOCH_WINDOW)
+            return False
+        known.hot_until += self._pause
+        if baseline:
+            return False
+        if age > self._pause:
+            log.debug("%s arrived with old events (copied in?); not a training start", path)
+            return False
+        known.last_growth = now
+        return self._session_event(model, now, new_run=True)
+
     def _session_event(self, model: _Model, now: float, *, new_run: bool = False,
                        resumed: bool = False) -> bool:
         """Record activity; True if it starts a session (one callback per session)."""
@@ -236,8 +336,9 @@ class TrainingWatcher:
             return not hinted  # after a config.json hint, this run's file is the same session
         return resumed and idle
 
-    def _config_hint(self, model: _Model, config: Path, now: float, baseline: bool) -> bool:
+    def _config_hint(self, model: _Model, now: float, baseline: bool) -> bool:
         """Applio's config.json gets new `process_pids` when its training begins."""
+        config = os.path.join(model.directory, CONFIG_NAME)
         try:
             mtime_ns = os.stat(config).st_mtime_ns
         except FileNotFoundError:
@@ -246,7 +347,7 @@ class TrainingWatcher:
         if mtime_ns == model.config_mtime_ns:
             return False
         model.config_mtime_ns = mtime_ns
-        pids = read_process_pids(config)
+        pids = read_process_pids(Path(config))
         if pids is None:  # half-written: read it again next time
             model.config_mtime_ns = None
             return False
@@ -261,16 +362,16 @@ class TrainingWatcher:
 
     # ---- directory listings, cached by mtime -------------------------------------------
 
-    def _listing(self, directory: Path) -> _Listing | None:
-        key = str(directory)
+    def _listing(self, directory: str) -> _Listing | None:
+        """The folder's event files and subfolders; the same object while it is unchanged."""
         try:
-            stat = os.stat(directory)
+            mtime_ns = os.stat(directory).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
-            self._listings.pop(key, None)
+            self._listings.pop(directory, None)
             return None
-        cached = self._listings.get(key)
-        settled = time.time() - stat.st_mtime > MTIME_SETTLE_SECONDS
-        if cached is not None and cached.mtime_ns == stat.st_mtime_ns and settled:
+        cached = self._listings.get(directory)
+        if (cached is not None and cached.mtime_ns == mtime_ns
+                and mtime_ns < self._unsettled_after_ns):
             return cached
         event_files, subdirs = [], []
         with os.scandir(directory) as entries:
@@ -279,8 +380,11 @@ class TrainingWatcher:
                     event_files.append(entry.name)
                 elif entry.is_dir():
                     subdirs.append(entry.name)
-        listing = _Listing(stat.st_mtime_ns, event_files, subdirs)
-        self._listings[key] = listing
+        if cached is not None and (cached.event_files, cached.subdirs) == (event_files, subdirs):
+            cached.mtime_ns = mtime_ns
+            return cached
+        listing = _Listing(mtime_ns, event_files, subdirs)
+        self._listings[directory] = listing
         return listing
 
 

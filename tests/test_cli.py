@@ -93,3 +93,37 @@ def test_headless_run_serves_single_instance_and_stops_cleanly(demo_rvc: Path) -
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+def pip_processes(root_pid: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.Process(root_pid).children(recursive=True):
+        try:
+            if "pip" in process.cmdline():
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_launcher_stopped_during_pip_install_leaves_no_pip_and_next_run_repairs(
+        demo_rvc: Path, how: str) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-tray",
+         "--no-browser", "--python", str(BASE_PYTHON)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: pip_processes(proc.pid), 120), "pip never started"
+        pips = [p.pid for p in pip_processes(proc.pid)]
+        proc.send_signal(getattr(signal, how))
+        proc.wait(timeout=20)
+        assert wait_until(lambda: all_gone(pips), 3), "pip outlived the launcher"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    rerun = launcher("setup", "--rvc-dir", str(demo_rvc), "--python", str(BASE_PYTHON))
+    assert rerun.returncode == 0, rerun.stderr
+    assert "TensorBoard environment ready" in rerun.stdout

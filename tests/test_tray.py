@@ -332,3 +332,13 @@ def test_stop_before_run_makes_run_return_at_once(pystray_module: Any) -> None:
     threading.Thread(target=lambda: (shell.run(), finished.set()), daemon=True).start()
     assert finished.wait(5)
     assert shell.icon is None
+
+
+def test_xorg_titles_are_latin1_and_other_backends_keep_unicode() -> None:
+    from launcher.tray import title_for_backend
+
+    text = "setting up\nInstalling TensorBoard 2.21.0… ✓ Ünïcode"
+    xorg = title_for_backend(text, "pystray._xorg")
+    xorg.encode("latin-1")  # raises if python-xlib would
+    assert "Installing TensorBoard 2.21.0..." in xorg and "Ünïcode" in xorg
+    assert title_for_backend(text, "pystray._win32") == text

@@ -174,3 +174,31 @@ def test_a_folder_not_made_by_the_launcher_is_never_deleted(tmp_path: Path) -> N
     with pytest.raises(SetupError, match="was not made by the launcher"):
         TensorBoardVenv(foreign, BASE_PYTHON).ensure()
     assert (foreign / "precious.txt").read_text() == "keep me"
+
+
+def test_launcher_killed_while_virtualenv_creates_the_venv_is_repaired(tmp_path: Path) -> None:
+    venv_dir = tmp_path / "TensorBoardLauncher" / "venv"
+    script = ("import sys; from pathlib import Path; from launcher.venv import TensorBoardVenv; "
+              "TensorBoardVenv(Path(sys.argv[1]), Path(sys.argv[2])).ensure()")
+    child = subprocess.Popen([sys.executable, "-c", script, str(venv_dir), str(BASE_PYTHON)])
+    try:
+        assert wait_until(lambda: (venv_dir / "lib").exists() or (venv_dir / "Lib").exists(), 60)
+    finally:
+        child.kill()
+        child.wait()
+    venv = TensorBoardVenv(venv_dir, BASE_PYTHON)
+    assert not venv.is_ready()
+    venv.ensure()
+    assert venv.is_ready()
+    assert tensorboard_version_from(venv) == TENSORBOARD_VERSION
+
+
+def test_leftover_of_an_interrupted_rebuild_is_rebuilt(tmp_path: Path) -> None:
+    """A rebuild killed mid-delete leaves a venv folder with neither tag nor marker."""
+    venv_dir = tmp_path / "TensorBoardLauncher" / "venv"
+    for part in ("bin", "include", "lib/python3.11/site-packages"):
+        (venv_dir / part).mkdir(parents=True)
+    venv = TensorBoardVenv(venv_dir, BASE_PYTHON)
+    venv.ensure()
+    assert venv.is_ready()
+    assert tensorboard_version_from(venv) == TENSORBOARD_VERSION

@@ -269,3 +269,52 @@ def test_one_poll_of_300_models_is_cheap(logs: Path, record_property) -> None:
     record_property("idle_poll_ms", round(idle * 1000, 2))
     print(f"300 models: first poll {first * 1000:.1f} ms, idle poll (median) {idle * 1000:.1f} ms")
     assert idle < 0.25
+
+
+def make_old_models(logs: Path, count: int, run_folder: str = "") -> None:
+    """Models trained an hour ago, with event files in `run_folder` ("eval": Applio)."""
+    for index in range(count):
+        model_dir = logs / f"old{index:03d}"
+        for sub in ("eval", "0_gt_wavs", "1_16k_wavs", "2a_f0", "3_feature768"):
+            (model_dir / sub).mkdir(parents=True)
+        (model_dir / "config.json").write_text("{}")
+        with ScalarEventWriter(model_dir / run_folder, wall_time=1_700_000_000) as writer:
+            write_epoch(writer, 1)
+    for path in (logs, *logs.glob("*"), *logs.glob("*/*")):
+        age(path, 3600)
+
+
+@pytest.mark.parametrize("run_folder", ["", "eval"])
+def test_resumed_run_in_an_old_model_among_many_is_seen_within_two_seconds(
+        logs: Path, running: list[TrainingWatcher], run_folder: str) -> None:
+    make_old_models(logs, 100, run_folder)
+    seen = Recorder()
+    watcher = TrainingWatcher(logs, seen, pause_for_new_session=600.0)  # as the app has it
+    running.append(watcher)
+    watcher.start()
+    assert polls(watcher) == []
+    with ScalarEventWriter(logs / "old042" / run_folder, counter=1) as writer:
+        started = time.monotonic()
+        write_epoch(writer, 2)
+        # Well before the first sweep of idle files: the every-poll checks must see it.
+        assert wait_until(lambda: seen.models, timeout=2.0)
+        assert time.monotonic() - started < 2.0
+    assert seen.models == ["old042"]
+
+
+def test_long_paused_file_growing_again_is_a_new_session_while_running(
+        logs: Path, running: list[TrainingWatcher]) -> None:
+    logs.mkdir(parents=True)
+    seen = Recorder()
+    watcher = TrainingWatcher(logs, seen, interval=0.05, pause_for_new_session=0.6)
+    running.append(watcher)
+    watcher.start()
+    with ScalarEventWriter(logs / "Pia") as writer:
+        write_epoch(writer, 1)
+        assert wait_until(lambda: seen.models == ["Pia"], timeout=2.0)
+        time.sleep(0.15)  # the run's usual pace: a few polls between epochs
+        write_epoch(writer, 2)
+        time.sleep(1.0)  # the pause itself is what is tested; the file has gone idle
+        assert seen.models == ["Pia"]
+        write_epoch(writer, 3)
+        assert wait_until(lambda: seen.models == ["Pia", "Pia"], timeout=2.0)

@@ -18,6 +18,8 @@ class BenchContext:
     work: Path  # a temp folder; everything the bench creates goes under it
     _runtime: Path | None = field(default=None, init=False)
     _rvc: Path | None = field(default=None, init=False)
+    _rvc_error: BenchError | None = field(default=None, init=False)
+    notes: dict[str, str] = field(default_factory=dict, init=False)  # facts seen on the way
 
     @property
     def setup_runs(self) -> int:
@@ -58,12 +60,18 @@ class BenchContext:
     @property
     def rvc(self) -> Path:
         """A demo RVC folder whose TensorBoard venv is ready (set up once, with the warm cache)."""
+        if self._rvc_error is not None:  # one failed setup fails every section that needs it
+            raise self._rvc_error
         if self._rvc is None:
             root = create_demo_rvc(self.work / "RVC")
-            run_timed(launcher_argv(root, self.runtime_python, "setup"),
-                      env=bench_env(**self.caches("warm")))
-            if not LauncherPaths(root).venv_python.is_file():
-                raise BenchError("launcher setup finished but left no venv python")
+            try:
+                run_timed(launcher_argv(root, self.runtime_python, "setup"),
+                          env=bench_env(**self.caches("warm")))
+                if not LauncherPaths(root).venv_python.is_file():
+                    raise BenchError("launcher setup finished but left no venv python")
+            except BenchError as error:
+                self._rvc_error = error
+                raise
             self._rvc = root
         return self._rvc
 

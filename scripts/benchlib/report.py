@@ -101,12 +101,20 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def load_note(results: Mapping[str, Any]) -> str:
+    start = results["machine"].get("load_average_at_start")
+    end = results.get("load_average_at_end")
+    if not start or not end:
+        return ""
+    return f" Load average (1 min): {start[0]:g} at the start, {end[0]:g} at the end."
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
     machine = results["machine"]
     lines = [
         f"Benchmarks ({results['mode']} run, {results['date']}): {machine['platform']}, "
         f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM, "
-        f"Python {machine['python']}. {results['note']}",
+        f"Python {machine['python']}. {results['note']}{load_note(results)}",
         "",
         "Each figure: median (min–max) of the runs; ratios are of medians from the same run.",
         "",
@@ -114,6 +122,11 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {' | '.join(cell(text) for text in row)} |" for row in rows(results)]
+    measured = [(name, section["what"]) for name, section in results["sections"].items()
+                if section.get("status") == "measured" and "what" in section]
+    if measured:
+        lines += ["", "How each was measured:", ""]
+        lines += [f"- {name.replace('_', ' ')}: {what}." for name, what in measured]
     setup = results["sections"].get("cold_setup", {})
     if "tensorboard_wheels_mb" in setup:
         sources = setup["pip_sources"]

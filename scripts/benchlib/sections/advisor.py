@@ -57,7 +57,7 @@ def measure(ctx: BenchContext) -> dict[str, object]:
         full.append(events / timed(lambda: Advisor(rvc).refresh()))
     size_mb = sum(p.stat().st_size for p in (root / "logs").rglob("events.*")) / 2**20
     return {
-        "what": f"one event file of {events} scalar events ({size_mb:.0f} MB, 8 RVC tags); "
+        "what": f"one event file of {events:,} scalar events ({size_mb:.0f} MB, 8 RVC tags); "
                 "a fresh reader each run: LogDirReader.refresh() alone, and Advisor.refresh() "
                 "(read, smooth, verdict, best epochs)",
         "events": events,

@@ -61,10 +61,14 @@ def build_and_measure(ctx: BenchContext) -> dict[str, object]:
 
 
 def measure(ctx: BenchContext) -> dict[str, object]:
-    what = {"what": "one-file PyInstaller binary (Linux): its size, and spawn to the dashboard "
-                    "answering HTTP 200 with the venv ready"}
     if METRICS.is_file():
-        return {**what, **read_metrics()}
+        return {"what": f"one-file PyInstaller binary (Linux), as {METRICS.relative_to(REPO)} "
+                        "(tests/test_frozen.py) recorded it: file size, `--version` time, and "
+                        "spawn to its `Dashboard:` line with the venv ready (one run each)",
+                **read_metrics()}
+    what = {"what": "one-file PyInstaller binary (Linux) built in this run: its size, "
+                    "`--version` time, and spawn to the dashboard answering HTTP 200 with the "
+                    "venv ready"}
     if ctx.quick:
         return {"status": "not measured",
                 "reason": f"{METRICS.relative_to(REPO)} is missing and --quick does not build"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 import random
+import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -80,20 +82,54 @@ def breakdown(root: Path) -> dict[str, object]:
 
     advisor = Advisor(RvcFolder.at(root))
     advisor.refresh()  # the first refresh reads everything; later ones are the idle cost
-    refresh = summarize([cpu_of(advisor.refresh) for _ in range(3)], "s")
+    refreshes = [cpu_of(advisor.refresh) for _ in range(3)]
     watcher = TrainingWatcher(root / "logs", lambda model: None)
     watcher.poll_once()
-    poll = summarize([cpu_of(watcher.poll_once) for _ in range(20)], "s", digits=4)
+    polls = [cpu_of(watcher.poll_once) for _ in range(20)]
     advisor_every = default_of(LauncherCore, "advisor_interval")
     watcher_every = default_of(TrainingWatcher, "interval")
     return {
-        "advisor_refresh_cpu": refresh,
+        "advisor_refresh_cpu": summarize(refreshes, "s"),
         "advisor_interval_s": advisor_every,
-        "advisor_cpu_percent": round(100 * refresh["median"] / advisor_every, 2),  # type: ignore[operator]
-        "watcher_poll_cpu": poll,
+        "advisor_cpu_percent": round(100 * statistics.median(refreshes) / advisor_every, 2),
+        "watcher_poll_cpu": summarize(polls, "s", digits=4),
         "watcher_interval_s": watcher_every,
-        "watcher_cpu_percent": round(100 * poll["median"] / watcher_every, 2),  # type: ignore[operator]
+        "watcher_cpu_percent": round(100 * statistics.median(polls) / watcher_every, 2),
     }
+
+
+@dataclass
+class Window:
+    """CPU (% of one core) per slice and RSS (MB) per slice, for the launcher and TensorBoard."""
+
+    seconds: float = 0.0
+    own_total: float = 0.0
+    tb_total: float = 0.0
+    own_cpu: list[float] = field(default_factory=list)
+    tb_cpu: list[float] = field(default_factory=list)
+    own_rss: list[float] = field(default_factory=list)
+    tb_rss: list[float] = field(default_factory=list)
+
+
+def sample_window(launcher: psutil.Process, length: float) -> Window:
+    tensorboard = launcher.children(recursive=True)
+    window = Window()
+    slice_seconds = length / SLICES
+    started = time.monotonic()
+    own_first, tb_first = cpu_seconds([launcher]), cpu_seconds(tensorboard)
+    own_before, tb_before = own_first, tb_first
+    for _ in range(SLICES):
+        time.sleep(slice_seconds)
+        own_now, tb_now = cpu_seconds([launcher]), cpu_seconds(tensorboard)
+        window.own_cpu.append(100 * (own_now - own_before) / slice_seconds)
+        window.tb_cpu.append(100 * (tb_now - tb_before) / slice_seconds)
+        own_before, tb_before = own_now, tb_now
+        window.own_rss.append(rss_mb([launcher]))
+        window.tb_rss.append(rss_mb(tensorboard))
+    window.seconds = time.monotonic() - started
+    window.own_total = 100 * (own_before - own_first) / window.seconds
+    window.tb_total = 100 * (tb_before - tb_first) / window.seconds
+    return window
 
 
 def measure(ctx: BenchContext) -> dict[str, object]:
@@ -105,47 +141,28 @@ def measure(ctx: BenchContext) -> dict[str, object]:
     try:
         process.wait_for(DASHBOARD_LINE, READY_TIMEOUT)
         time.sleep(settle)  # a fixed settling time: TensorBoard's first load of 300 runs
-        launcher = psutil.Process(process.pid)
-        tensorboard = launcher.children(recursive=True)
-        slice_seconds = ctx.idle_window / SLICES
-        own_cpu: list[float] = []
-        tb_cpu: list[float] = []
-        own_rss: list[float] = []
-        tb_rss: list[float] = []
-        window_start = time.monotonic()
-        own_before, tb_before = cpu_seconds([launcher]), cpu_seconds(tensorboard)
-        own_first, tb_first = own_before, tb_before
-        for _ in range(SLICES):
-            time.sleep(slice_seconds)
-            own_now, tb_now = cpu_seconds([launcher]), cpu_seconds(tensorboard)
-            own_cpu.append(100 * (own_now - own_before) / slice_seconds)
-            tb_cpu.append(100 * (tb_now - tb_before) / slice_seconds)
-            own_before, tb_before = own_now, tb_now
-            own_rss.append(rss_mb([launcher]))
-            tb_rss.append(rss_mb(tensorboard))
-        window = time.monotonic() - window_start
-        own_total = 100 * (own_before - own_first) / window
-        tb_total = 100 * (tb_before - tb_first) / window
+        window = sample_window(psutil.Process(process.pid), ctx.idle_window)
+        tensorboard_processes = len(psutil.Process(process.pid).children(recursive=True))
     finally:
         process.stop()
     result: dict[str, object] = {
         "what": f"`python -m launcher --no-tray --no-browser` on logs/ with {models} models "
-                f"({events} extra scalar events), TensorBoard serving; after ready plus "
-                f"{settle:g} s, CPU over a {window:.0f} s window in {SLICES} slices "
+                f"({events:,} extra scalar events), TensorBoard serving; after ready plus "
+                f"{settle:g} s, CPU over a {window.seconds:.0f} s window in {SLICES} slices "
                 "(percent of one core) and RSS; TensorBoard = all the launcher's descendants",
         "models": models,
-        "window_s": round(window, 1),
-        "launcher_cpu_percent_window": round(own_total, 3),
-        "launcher_cpu_percent": summarize(own_cpu, "% of one core"),
-        "launcher_rss_mb": summarize(own_rss, "MB", digits=1),
-        "tensorboard_cpu_percent_window": round(tb_total, 3),
-        "tensorboard_cpu_percent": summarize(tb_cpu, "% of one core"),
-        "tensorboard_rss_mb": summarize(tb_rss, "MB", digits=1),
-        "tensorboard_processes": len(tensorboard),
+        "window_s": round(window.seconds, 1),
+        "launcher_cpu_percent_window": round(window.own_total, 3),
+        "launcher_cpu_percent": summarize(window.own_cpu, "% of one core"),
+        "launcher_rss_mb": summarize(window.own_rss, "MB", digits=1),
+        "tensorboard_cpu_percent_window": round(window.tb_total, 3),
+        "tensorboard_cpu_percent": summarize(window.tb_cpu, "% of one core"),
+        "tensorboard_rss_mb": summarize(window.tb_rss, "MB", digits=1),
+        "tensorboard_processes": tensorboard_processes,
         "cpu_target": f"< {TARGET_CPU_PERCENT:g}% of one core",
         "rss_target": f"< {TARGET_RSS_MB:g} MB",
     }
     result["breakdown"] = breakdown(ctx.rvc)
-    result["meets_cpu_target"] = own_total < TARGET_CPU_PERCENT
-    result["meets_rss_target"] = max(own_rss) < TARGET_RSS_MB
+    result["meets_cpu_target"] = window.own_total < TARGET_CPU_PERCENT
+    result["meets_rss_target"] = max(window.own_rss) < TARGET_RSS_MB
     return result

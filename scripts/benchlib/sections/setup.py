@@ -20,7 +20,8 @@ def launcher_setup(ctx: BenchContext, name: str, caches: str) -> float:
     (root / "logs").mkdir()
     seconds = run_timed(launcher_argv(root, ctx.runtime_python, "setup"),
                         env=bench_env(**ctx.caches(caches)))
-    check_tensorboard(root / "TensorBoardLauncher" / "venv" / "bin" / "python")
+    ctx.notes["launcher_tensorboard"] = check_tensorboard(
+        root / "TensorBoardLauncher" / "venv" / "bin" / "python")
     shutil.rmtree(root, ignore_errors=True)
     return seconds
 
@@ -34,16 +35,18 @@ def batch_setup(ctx: BenchContext, name: str, caches: str) -> float:
     seconds = run_timed([str(runtime), "-m", "pip", "install", "-q", "virtualenv"], env=env)
     seconds += run_timed([str(runtime), "-m", "virtualenv", str(venv)], env=env)
     seconds += run_timed([str(venv / "bin" / "pip"), "install", "-q", "tensorboard"], env=env)
-    check_tensorboard(venv / "bin" / "python")
+    ctx.notes["batch_file_tensorboard"] = check_tensorboard(venv / "bin" / "python")
     shutil.rmtree(root, ignore_errors=True)
     return seconds
 
 
-def check_tensorboard(python: object) -> None:
+def check_tensorboard(python: object) -> str:
+    """The venv's TensorBoard version; BenchError if it does not import."""
     done = subprocess.run([str(python), "-c", "import tensorboard; print(tensorboard.__version__)"],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise BenchError(f"the venv's TensorBoard does not import: {done.stderr.strip()[-200:]}")
+    return done.stdout.strip()
 
 
 def has_wheel(ctx: BenchContext, requirement: str) -> bool:
@@ -110,7 +113,7 @@ def measure_row(ctx: BenchContext, caches: str, warm: bool) -> dict[str, object]
 
 
 def measure(ctx: BenchContext) -> dict[str, object]:
-    ctx.rvc  # its launcher setup fills the warm cache as a side effect  # noqa: B018
+    _ = ctx.rvc  # preparing it runs the launcher setup, which fills the warm cache
     batch_setup(ctx, "warmup-batch", "warm")
     result: dict[str, object] = {
         "what": "empty folder to a venv whose TensorBoard imports: `python -m launcher setup` vs "
@@ -118,6 +121,8 @@ def measure(ctx: BenchContext) -> dict[str, object]:
                 "`pip install tensorboard` (same base Python, same cache state)",
         "warm_cache": measure_row(ctx, "warm", warm=True),
     }
+    result["tensorboard_versions"] = {key: ctx.notes[key] for key in
+                                      ("launcher_tensorboard", "batch_file_tensorboard")}
     if ctx.quick:
         result["cold_cache"] = {"status": "not measured", "reason": "skipped in --quick"}
         result["batch_downgrades"] = {"status": "not measured", "reason": "skipped in --quick"}
