@@ -152,18 +152,19 @@ class LauncherCore:
             self._update(phase=Phase.ERROR, message=str(exc))
             self._notify("Setup failed", str(exc))
             return
-        if self._quit.is_set():
-            return
-        self._watcher.start()
-        self._spawn(self._advisor_loop, "launcher-advisor")
-        self._supervisor = TensorBoardSupervisor(
-            python, self.rvc.logs_dir,
-            log_file=self.rvc.paths.tensorboard_log_file,
-            preferred_port=self.settings.preferred_port,
-            window_title=f"RVC TensorBoard - {self.rvc.root.name}",
-            on_change=self._on_tensorboard_change,
-        )
-        self._supervisor.start()
+        with self._lock:  # shutdown() may run at any moment; it takes this lock too
+            if self._quit.is_set():
+                return
+            self._watcher.start()
+            self._spawn(self._advisor_loop, "launcher-advisor")
+            self._supervisor = TensorBoardSupervisor(
+                python, self.rvc.logs_dir,
+                log_file=self.rvc.paths.tensorboard_log_file,
+                preferred_port=self.settings.preferred_port,
+                window_title=f"RVC TensorBoard - {self.rvc.root.name}",
+                on_change=self._on_tensorboard_change,
+            )
+            self._supervisor.start()
 
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
@@ -183,9 +184,11 @@ class LauncherCore:
         self._quit.set()
         if self._venv is not None:
             self._venv.cancel()
+        with self._lock:
+            supervisor = self._supervisor
         self._watcher.stop()
-        if self._supervisor is not None:
-            self._supervisor.stop()
+        if supervisor is not None:
+            supervisor.stop()
 
     # ---- TensorBoard and training events -----------------------------------------------
 
