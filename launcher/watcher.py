@@ -12,11 +12,12 @@ A training session of model M starts when:
   event file that follows belongs to the same session).
 
 The background poll is tiered to stay cheap over hundreds of models. Every poll stats what
-can signal a new run at once: `logs/`, each model folder and its `eval/` (a folder's mtime
-changes when a file is created in it; it is listed again only then), and the event files
-that are hot: new ones still waiting for their first events, and ones that grew recently.
-Every few seconds a sweep also stats the idle event files (growth after a long pause) and
-each config.json. `poll_once()` always does both.
+can signal a new run at once: `logs/`, the folder each model's training writes events to
+(its own folder, or `eval/` for Applio; both while neither holds events) whose mtime changes
+when the next run creates its file (a folder is listed again only then), and the event files
+that are hot: new ones still waiting for their first events, and ones that grew within the
+pause. Every few seconds a sweep stats the rest: the other folders, idle event files (growth
+after a long pause) and each config.json. `poll_once()` always sweeps.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class _Listing:
 @dataclass
 class _Model:
     directory: str
+    config: str
     files: dict[str, _EventFile] = field(default_factory=dict)
     run_dirs: list[str] = field(default_factory=list)  # its eval/, if there is one
     listings: tuple[_Listing | None, ...] = (None,)  # of the folder and run_dirs, as last seen
@@ -190,7 +192,9 @@ class TrainingWatcher:
         for name in models.subdirs:
             model = self._models.get(name)
             if model is None:
-                model = self._models[name] = _Model(os.path.join(self._root, name))
+                directory = os.path.join(self._root, name)
+                model = self._models[name] = _Model(directory,
+                                                    os.path.join(directory, CONFIG_NAME))
             try:
                 if self._scan_model(model, now, baseline, sweep):
                     started.append(name)
@@ -224,7 +228,8 @@ class TrainingWatcher:
         if sweep or changed:  # training may have begun in this folder: check Applio's hint
             started = self._config_hint(model, now, baseline)
         started = self._observe_files(model, now, baseline, everything=sweep) or started
-        model.watched = self._folders_to_watch(model)
+        if changed or model.watched is None:
+            model.watched = self._folders_to_watch(model)
         return started
 
     def _unchanged(self, model: _Model) -> bool:
@@ -297,6 +302,7 @@ class TrainingWatcher:
         previous, known.last_growth = known.last_growth, now
         if previous is None:
             # The first events we see from this file: a new run, or one already going at start.
+            model.watched = None  # its folder is now one its training writes to
             return self._session_event(model, now, new_run=not known.in_baseline,
                                        resumed=known.in_baseline)
         gap = now - previous
@@ -317,6 +323,7 @@ class TrainingWatcher:
             known.hot_until += max(self._pause, FIRST_EPOCH_WINDOW)
             return False
         known.hot_until += self._pause
+        model.watched = None  # its folder is one its training writes to
         if baseline:
             return False
         if age > self._pause:
@@ -338,7 +345,7 @@ class TrainingWatcher:
 
     def _config_hint(self, model: _Model, now: float, baseline: bool) -> bool:
         """Applio's config.json gets new `process_pids` when its training begins."""
-        config = os.path.join(model.directory, CONFIG_NAME)
+        config = model.config
         try:
             mtime_ns = os.stat(config).st_mtime_ns
         except FileNotFoundError:
