@@ -11,9 +11,9 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from launcher import APP_NAME
-from launcher.advisor import Advisor, ModelReport, to_summary
 from launcher.dashboard import BrowserOpener, dashboard_url
 from launcher.desktop import open_path
 from launcher.errors import SetupError
@@ -24,6 +24,9 @@ from launcher.state import AppState, Phase
 from launcher.supervisor import TBState, TensorBoardSupervisor
 from launcher.venv import TensorBoardVenv
 from launcher.watcher import TrainingWatcher
+
+if TYPE_CHECKING:
+    from launcher.advisor import Advisor, ModelReport
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +80,8 @@ class LauncherCore:
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
                                         pause_for_new_session=600.0)
-        self._advisor = Advisor(rvc, tolerance=settings.advisor_tolerance,
-                                patience_fraction=settings.advisor_patience_fraction,
-                                smoothing=settings.smoothing)
+        self._advisor: Advisor | None = None
+        self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED
         self._reports: dict[str, ModelReport] = {}
         self._warned_overtraining: set[str] = set()
         self._pending_open: list[str | None] = []
@@ -155,8 +157,6 @@ class LauncherCore:
         with self._lock:  # shutdown() may run at any moment; it takes this lock too
             if self._quit.is_set():
                 return
-            self._watcher.start()
-            self._spawn(self._advisor_loop, "launcher-advisor")
             self._supervisor = TensorBoardSupervisor(
                 python, self.rvc.logs_dir,
                 log_file=self.rvc.paths.tensorboard_log_file,
@@ -165,10 +165,17 @@ class LauncherCore:
                 on_change=self._on_tensorboard_change,
             )
             self._supervisor.start()
+            self._watcher.start()
+            self._spawn(self._advisor_loop, "launcher-advisor")
 
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
         venv_dir = self.rvc.paths.venv_dir
+        if self._base_python_override is None:
+            built = TensorBoardVenv.already_built(venv_dir)
+            if built is not None:
+                self._venv = built
+                return built.python
         base = find_base_interpreter(self.rvc, self._base_python_override)
         venv = TensorBoardVenv(venv_dir, base)
         self._venv = venv
@@ -199,6 +206,8 @@ class LauncherCore:
             phase = Phase.TRAINING
         self._update(phase=phase, message=message, url=url if phase in
                      (Phase.RUNNING, Phase.TRAINING) else None)
+        if tb_state in (TBState.RUNNING, TBState.FAILED):
+            self._tensorboard_settled.set()
         if tb_state is TBState.FAILED:
             self._notify("TensorBoard failed", message)
         if tb_state is TBState.RUNNING:
@@ -226,18 +235,34 @@ class LauncherCore:
         if self.settings.auto_open:
             self.open_dashboard(model)
 
+    @property
+    def advisor(self) -> Advisor:
+        """Built on first use: its imports and first read stay off TensorBoard's start."""
+        with self._lock:
+            if self._advisor is None:
+                from launcher.advisor import Advisor
+
+                self._advisor = Advisor(
+                    self.rvc, tolerance=self.settings.advisor_tolerance,
+                    patience_fraction=self.settings.advisor_patience_fraction,
+                    smoothing=self.settings.smoothing)
+            return self._advisor
+
     def _advisor_loop(self) -> None:
+        self._tensorboard_settled.wait(5.0)
         while not self._quit.is_set():
             self.refresh_advice()
             self._quit.wait(self._advisor_interval)
 
     def refresh_advice(self) -> dict[str, ModelReport]:
         try:
-            reports = self._advisor.refresh()
+            reports = self.advisor.refresh()
         except Exception:
             log.exception("advisor refresh failed")
             return self._reports
         self._reports = reports
+        from launcher.advisor import to_summary
+
         self._update(models=tuple(to_summary(r) for r in reports.values()))
         for name, report in reports.items():
             if report.verdict == "overtraining" and name not in self._warned_overtraining:
@@ -289,7 +314,7 @@ class LauncherCore:
         report = self._reports.get(model) or self.refresh_advice().get(model)
         if report is None:
             return None
-        scalars = self._advisor.scalars(model)
+        scalars = self.advisor.scalars(model)
         target = self.rvc.paths.reports_dir / f"{model}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         return write_plot(model, scalars, report, target, smoothing=self.smoothing)

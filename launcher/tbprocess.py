@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import logging
 import os
@@ -24,15 +25,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from launcher import winplatform
+
+if TYPE_CHECKING:
+    import urllib.request
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +112,17 @@ def url_for(port: int) -> str:
     return f"http://{HOST}:{port}/"
 
 
-_no_proxy_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+@functools.cache
+def _no_proxy_opener() -> urllib.request.OpenerDirector:
+    import urllib.request  # imported on first use: keeps it off the path to TensorBoard's spawn
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def fetch_logdir(port: int, timeout: float) -> str | None:
     """What `/data/logdir` reports, or None if nothing answers with HTTP 200 in time."""
     try:
-        with _no_proxy_opener.open(f"{url_for(port)}data/logdir", timeout=timeout) as response:
+        with _no_proxy_opener().open(f"{url_for(port)}data/logdir", timeout=timeout) as response:
             if response.status != 200:
                 return None
             return str(json.loads(response.read().decode("utf-8")).get("logdir", ""))

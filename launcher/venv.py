@@ -91,6 +91,19 @@ class TensorBoardVenv:
         return {"tensorboard": self.tensorboard_version, "lock_sha256": self.lock_sha256,
                 "base_python": str(self.base_python)}
 
+    @classmethod
+    def already_built(cls, venv_dir: Path) -> TensorBoardVenv | None:
+        """The venv as its marker describes it, if it is ready: a warm start need not probe
+        for a base Python."""
+        marker = cls.__new__(cls)
+        marker.venv_dir = Path(venv_dir).absolute()
+        recorded = cls.read_marker(marker)
+        base = recorded.get("base_python") if recorded else None
+        if not isinstance(base, str):
+            return None
+        venv = cls(venv_dir, Path(base))
+        return venv if venv.is_ready() else None
+
     def read_marker(self) -> dict[str, object] | None:
         try:
             data = json.loads(self.marker_file.read_text(encoding="utf-8"))
