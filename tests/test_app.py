@@ -148,3 +148,30 @@ def test_quit_leaves_no_process(ready_rvc: RvcFolder) -> None:
     app.quit()
     assert app.quit_requested.is_set()
     assert wait_until(lambda: all_gone(p.pid for p in tree), 15)
+
+
+def test_warm_start_uses_the_built_venv_without_probing_for_python(
+        ready_rvc: RvcFolder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from launcher.venv import TensorBoardVenv
+
+    built = TensorBoardVenv.already_built(ready_rvc.paths.venv_dir)
+    assert built is not None and built.is_ready()
+
+    def no_probe(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("a ready venv must not start a base-Python probe")
+
+    monkeypatch.setattr("launcher.app.find_base_interpreter", no_probe)
+    core = LauncherCore(ready_rvc, Settings())
+    assert core.prepare_venv() == built.python
+
+
+def test_already_built_refuses_a_venv_without_a_good_marker(tmp_path: Path) -> None:
+    from launcher.venv import MARKER_NAME, TensorBoardVenv
+
+    venv_dir = tmp_path / "TensorBoardLauncher" / "venv"
+    assert TensorBoardVenv.already_built(venv_dir) is None
+    venv_dir.mkdir(parents=True)
+    (venv_dir / MARKER_NAME).write_text("{not json")
+    assert TensorBoardVenv.already_built(venv_dir) is None
+    (venv_dir / MARKER_NAME).write_text('{"base_python": "/nowhere/python", "tensorboard": "x"}')
+    assert TensorBoardVenv.already_built(venv_dir) is None
