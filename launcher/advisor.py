@@ -24,16 +24,19 @@ hover over), lowest first, each mapped to its epoch and saved weight file.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import logging
 import math
+import os
 import statistics
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from launcher.checkpoints import CheckpointIndex, scan_checkpoints
+from launcher.checkpoints import MTIME_SETTLE_NS, CheckpointIndex, CheckpointScanner
 from launcher.eventfile import LogDirReader, ScalarSeries
 from launcher.rvc import RvcFolder
 from launcher.smoothing import tensorboard_smooth
@@ -107,7 +110,11 @@ def to_summary(report: ModelReport) -> ModelSummary:
 
 
 class Advisor:
-    """Reports for every model under logs/, refreshed incrementally."""
+    """Reports for every model under logs/, refreshed incrementally.
+
+    A refresh reads only what the event files gained and analyses again only the models whose
+    scalars or saved files changed; the others keep their report (the same object).
+    """
 
     def __init__(self, rvc: RvcFolder, *, tolerance: float = DEFAULT_TOLERANCE,
                  patience_fraction: float = DEFAULT_PATIENCE_FRACTION,
@@ -117,6 +124,12 @@ class Advisor:
         self.patience_fraction = patience_fraction
         self.smoothing = rvc.distribution.smoothing if smoothing is None else smoothing
         self._readers: dict[str, LogDirReader] = {}
+        self._scanner = CheckpointScanner()
+        # model -> (the scalars and checkpoints it was made from, the report)
+        self._reports: dict[str, tuple[dict[str, ScalarSeries], CheckpointIndex,
+                                       ModelReport]] = {}
+        self._model_folders: tuple[int | None, bool, dict[str, tuple[list[Path], Path]]] | None
+        self._model_folders = None  # (logs/ mtime, settled, what _models returned)
         self._lock = threading.Lock()  # the tray's "open plot" and the refresh loop share readers
 
     def scalars(self, model: str) -> dict[str, ScalarSeries]:
@@ -129,16 +142,50 @@ class Advisor:
 
     def refresh(self) -> dict[str, ModelReport]:
         """A report per model folder under logs/."""
+        models = self._models()
+        self._scanner.start_refresh()
+        per_epoch = self.rvc.distribution.key in PER_EPOCH_LOGGING
         reports = {}
-        for model in self.rvc.models():
+        for model, (weight_dirs, model_dir) in models.items():
+            # The reader returns the same dict while nothing new was read; the scanner the
+            # same index while the model's files are the same.
             scalars = self.scalars(model)
-            checkpoints = scan_checkpoints(model, self.rvc.weights_dirs(model),
-                                           self.rvc.logs_dir / model)
-            reports[model] = analyze(
-                model, scalars, checkpoints, tolerance=self.tolerance,
-                patience_fraction=self.patience_fraction, smoothing=self.smoothing,
-                per_epoch_logging=self.rvc.distribution.key in PER_EPOCH_LOGGING)
+            checkpoints = self._scanner.scan(model, weight_dirs, model_dir)
+            previous = self._reports.get(model)
+            if previous is not None and previous[0] is scalars and previous[1] is checkpoints:
+                reports[model] = previous[2]
+                continue
+            report = analyze(model, scalars, checkpoints, tolerance=self.tolerance,
+                             patience_fraction=self.patience_fraction,
+                             smoothing=self.smoothing, per_epoch_logging=per_epoch)
+            self._reports[model] = (scalars, checkpoints, report)
+            reports[model] = report
         return reports
+
+    def _models(self) -> dict[str, tuple[list[Path], Path]]:
+        """Model name -> (its weight folders, its folder), listed again when logs/ changed."""
+        try:
+            mtime_ns = os.stat(self.rvc.logs_dir).st_mtime_ns
+        except OSError:
+            mtime_ns = None
+        cached = self._model_folders
+        if cached is not None and cached[0] == mtime_ns and cached[1]:
+            return cached[2]
+        settled = mtime_ns is not None and mtime_ns < time.time_ns() - MTIME_SETTLE_NS
+        models = {name: (self.rvc.weights_dirs(name), self.rvc.logs_dir / name)
+                  for name in self.rvc.models()}
+        self._model_folders = (mtime_ns, settled, models)
+        self._forget_except(set(models))
+        return models
+
+    def _forget_except(self, models: set[str]) -> None:
+        """Drop what is kept for model folders that were deleted."""
+        with self._lock:
+            for model in set(self._readers) - models:
+                del self._readers[model]
+        for model in set(self._reports) - models:
+            del self._reports[model]
+        self._scanner.forget_except(models)
 
 
 def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: CheckpointIndex, *,
@@ -159,8 +206,8 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
     report.last_step = steps[-1]
     if EPOCH_TAG in scalars:
         epochs = scalars[EPOCH_TAG]
-        checkpoints.logged_epochs = {s: round(v) for s, v in zip(epochs.steps, epochs.values,
-                                                                  strict=True)}
+        logged = {s: round(v) for s, v in zip(epochs.steps, epochs.values, strict=True)}
+        checkpoints = dataclasses.replace(checkpoints, logged_epochs=logged)  # a cached index
     spacing = _median_spacing(steps) if per_epoch_logging else None
     _judge(report, steps, values, tolerance, patience_fraction, smoothing)
     if report.onset_step is not None:

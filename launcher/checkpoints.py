@@ -13,14 +13,20 @@ from __future__ import annotations
 import bisect
 import logging
 import math
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 LATEST_ONLY_MARKER = 2333333
+# A folder changed this recently may change again within the same mtime tick (FAT: 2 s).
+MTIME_SETTLE_NS = 3_000_000_000
 _FULL_CHECKPOINT = re.compile(r"G_(\d+)\.pth")
+_WEBUI_NAME = re.compile(r"(.+)_e(\d+)(?:_s(\d+))?\.pth", re.DOTALL)
+_APPLIO_NAME = re.compile(r"(.+)_(\d+)e_(\d+)s(_best_epoch)?\.pth", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -33,13 +39,22 @@ class WeightFile:
 
 def parse_weight_name(model: str, name: str) -> tuple[int, int | None, bool] | None:
     """(epoch, step, best_epoch) from a weight file name of `model`, or None."""
-    escaped = re.escape(model)
-    webui = re.fullmatch(rf"{escaped}_e(\d+)(?:_s(\d+))?\.pth", name)
+    parsed = _parse_any_weight_name(name)
+    return parsed[1] if parsed is not None and parsed[0] == model else None
+
+
+def _parse_any_weight_name(name: str) -> tuple[str, tuple[int, int | None, bool]] | None:
+    """(model, (epoch, step, best_epoch)) from a weight file name of any model, or None.
+
+    Each pattern's suffix can start at one place only (the last `_e`, or the `_<E>e_` before
+    the end), so the model a name belongs to is unique.
+    """
+    webui = _WEBUI_NAME.fullmatch(name)
     if webui:
-        return int(webui[1]), int(webui[2]) if webui[2] else None, False
-    applio = re.fullmatch(rf"{escaped}_(\d+)e_(\d+)s(_best_epoch)?\.pth", name)
+        return webui[1], (int(webui[2]), int(webui[3]) if webui[3] else None, False)
+    applio = _APPLIO_NAME.fullmatch(name)
     if applio:
-        return int(applio[1]), int(applio[2]), bool(applio[3])
+        return applio[1], (int(applio[2]), int(applio[3]), bool(applio[4]))
     return None
 
 
@@ -105,34 +120,127 @@ class CheckpointIndex:
 
 def scan_checkpoints(model: str, weight_dirs: list[Path], model_dir: Path) -> CheckpointIndex:
     """Find `model`'s weight files in `weight_dirs` and its full checkpoints in `model_dir`."""
+    return CheckpointScanner().scan(model, weight_dirs, model_dir)
+
+
+class CheckpointScanner:
+    """`scan_checkpoints` with folder listings cached by mtime, for repeated scans.
+
+    Every model's weights share `assets/weights/`: within one refresh (`start_refresh`) each
+    folder is checked once, and listed and parsed again only when its mtime changed, or when
+    its listing was taken so soon after a change that another change in the same mtime tick
+    (FAT: 2 s) could hide. `scan` returns the very same index while a model's files are
+    unchanged, so a caller can tell a change by identity.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, _FolderListing] = {}
+        self._checked: dict[str, _FolderListing] = {}  # folders checked in this refresh
+        self._indexes: dict[str, tuple[tuple[object, ...], CheckpointIndex]] = {}
+        self._now_ns = 0
+
+    def start_refresh(self) -> None:
+        """Check each folder again on its next use (once per refresh)."""
+        self._checked.clear()
+        self._now_ns = time.time_ns()
+
+    def forget_except(self, models: set[str]) -> None:
+        for model in set(self._indexes) - models:
+            del self._indexes[model]
+
+    def scan(self, model: str, weight_dirs: list[Path], model_dir: Path) -> CheckpointIndex:
+        """`scan_checkpoints`, from listings checked since the last `start_refresh`."""
+        if not self._now_ns:
+            self.start_refresh()
+        groups = tuple(self._listing(folder).weights.get(model, ()) for folder in weight_dirs)
+        own = self._listing(model_dir)
+        key = (*groups, own.full_checkpoint_steps, own.latest_only)
+        cached = self._indexes.get(model)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index = _index_of(groups, own)
+        self._indexes[model] = (key, index)
+        return index
+
+    def _listing(self, folder: Path) -> _FolderListing:
+        name = os.fspath(folder)
+        listing = self._checked.get(name)
+        if listing is not None:
+            return listing
+        listing = self._folders.get(name)
+        try:
+            mtime_ns = os.stat(name).st_mtime_ns
+        except OSError:
+            mtime_ns = None
+        if listing is None or mtime_ns != listing.mtime_ns or not listing.settled:
+            listing = _FolderListing.read(folder, mtime_ns, self._now_ns, listing)
+            self._folders[name] = listing
+        self._checked[name] = listing
+        return listing
+
+
+@dataclass
+class _FolderListing:
+    """One folder's `.pth` files, parsed: weight files grouped by model, and G_<step>.pth."""
+
+    mtime_ns: int | None
+    settled: bool  # listed after the mtime tick of the last change had surely ended
+    parsed: dict[str, tuple[str, tuple[int, int | None, bool]] | None]  # name -> parse
+    weights: dict[str, tuple[WeightFile, ...]]  # model -> its weight files, in name order
+    full_checkpoint_steps: tuple[int, ...] = ()
+    latest_only: bool = False
+
+    @classmethod
+    def read(cls, folder: Path, mtime_ns: int | None, now_ns: int,
+             previous: _FolderListing | None) -> _FolderListing:
+        names = sorted(_pth_names(folder)) if mtime_ns is not None else []
+        known = previous.parsed if previous is not None else {}
+        parsed = {name: known[name] if name in known else _parse_any_weight_name(name)
+                  for name in names}
+        grouped: dict[str, list[WeightFile]] = {}
+        steps = []
+        latest_only = False
+        for name, found in parsed.items():
+            if found is not None:
+                epoch, step, best = found[1]
+                grouped.setdefault(found[0], []).append(
+                    WeightFile(folder / name, epoch, step, best))
+            full = _FULL_CHECKPOINT.fullmatch(name)
+            if full:
+                step = int(full[1])
+                if step == LATEST_ONLY_MARKER:
+                    latest_only = True
+                else:
+                    steps.append(step)
+        old = previous.weights if previous is not None else {}
+        weights = {}
+        for model, files in grouped.items():
+            group = tuple(files)
+            weights[model] = old[model] if old.get(model) == group else group
+        settled = mtime_ns is None or mtime_ns < now_ns - MTIME_SETTLE_NS
+        return cls(mtime_ns, settled, parsed, weights, tuple(sorted(steps)), latest_only)
+
+
+def _index_of(groups: tuple[tuple[WeightFile, ...], ...], own: _FolderListing,
+              ) -> CheckpointIndex:
     index = CheckpointIndex()
     seen: set[Path] = set()
-    for folder in weight_dirs:
-        for path in _listing(folder):
-            parsed = parse_weight_name(model, path.name)
-            if parsed is None or path in seen:
-                continue
-            seen.add(path)
-            epoch, step, best = parsed
-            index.weights.append(WeightFile(path, epoch, step, best))
+    for group in groups:
+        for weight in group:
+            if weight.path not in seen:
+                seen.add(weight.path)
+                index.weights.append(weight)
     index.weights.sort(key=lambda w: (w.epoch, w.best_epoch))
-    for path in _listing(model_dir):
-        match = _FULL_CHECKPOINT.fullmatch(path.name)
-        if not match:
-            continue
-        step = int(match[1])
-        if step == LATEST_ONLY_MARKER:
-            index.latest_only = True
-        else:
-            index.full_checkpoint_steps.append(step)
-    index.full_checkpoint_steps.sort()
+    index.full_checkpoint_steps = list(own.full_checkpoint_steps)
+    index.latest_only = own.latest_only
     return index
 
 
-def _listing(folder: Path) -> list[Path]:
+def _pth_names(folder: Path) -> list[str]:
     try:
-        return [p for p in folder.iterdir() if p.suffix == ".pth"]
-    except FileNotFoundError:
+        with os.scandir(folder) as entries:
+            return [entry.name for entry in entries if entry.name.endswith(".pth")]
+    except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as exc:
         log.warning("cannot list %s: %s", folder, exc)

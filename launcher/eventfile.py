@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
+import stat
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 EVENT_FILE_MARKER = "tfevents"
 _HEADER = struct.Struct("<QI")
 _MAX_RECORD = 1 << 30
+# A folder changed this recently may change again within the same mtime tick (FAT: 2 s).
+MTIME_SETTLE_NS = 3_000_000_000
 
 
 @dataclass
@@ -261,6 +266,15 @@ def is_event_file(path: Path) -> bool:
     return EVENT_FILE_MARKER in path.name and path.is_file()
 
 
+@dataclass(eq=False)
+class _FolderListing:
+    path: Path
+    mtime_ns: int
+    settled: bool  # listed after the mtime tick of the last change had surely ended
+    event_files: list[str]
+    subdirs: list[str]
+
+
 class LogDirReader:
     """All event files under a model's folder (recursively), read incrementally and merged."""
 
@@ -269,6 +283,9 @@ class LogDirReader:
         self._readers: dict[Path, EventFileReader] = {}
         self._per_file: dict[Path, dict[str, ScalarSeries]] = {}
         self._merged: dict[str, ScalarSeries] = {}
+        self._folders: dict[Path, _FolderListing] = {}
+        self._listed: list[_FolderListing] = []  # the listings self._files was made from
+        self._files: list[Path] = []
 
     def refresh(self) -> dict[str, ScalarSeries]:
         """All scalars so far, merged by tag across files and sorted by step."""
@@ -293,19 +310,54 @@ class LogDirReader:
         """Event files in the folder and its subfolders (RVC: eval/), one level down.
 
         RVC's dataset folders beside them (0_gt_wavs, 1_16k_wavs, 2a_f0, 3_feature768, ...)
-        hold thousands of files and never events: they are not listed on every refresh.
+        hold thousands of files and never events: they are not listed. A folder is listed
+        again only when its mtime changed (or may have within its mtime tick).
         """
-        if not self.root.is_dir():
-            return []
+        unsettled_after_ns = time.time_ns() - MTIME_SETTLE_NS
         try:
-            folders = [self.root, *(p for p in self.root.iterdir()
-                                    if p.is_dir() and not p.name[:1].isdigit())]
-            found = [p for folder in folders for p in folder.glob(f"*{EVENT_FILE_MARKER}*")
-                     if p.is_file()]
+            root = self._listing(self.root, unsettled_after_ns)
+            if root is None:
+                return []
+            listings = [root, *filter(None, (self._listing(self.root / name, unsettled_after_ns)
+                                             for name in root.subdirs))]
         except OSError as exc:
             log.warning("cannot list %s: %s", self.root, exc)
             return sorted(self._readers)
-        return sorted(found, key=_file_order)
+        if listings != self._listed:
+            self._listed = listings
+            found = [folder.path / name for folder in listings for name in folder.event_files]
+            self._files = sorted(found, key=_file_order)
+        return self._files
+
+    def _listing(self, folder: Path, unsettled_after_ns: int) -> _FolderListing | None:
+        """The folder's event files and subfolders; the same object while it is unchanged."""
+        try:
+            status = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            status = None
+        if status is None or not stat.S_ISDIR(status.st_mode):
+            self._folders.pop(folder, None)
+            return None
+        mtime_ns = status.st_mtime_ns
+        cached = self._folders.get(folder)
+        if cached is not None and cached.mtime_ns == mtime_ns and cached.settled:
+            return cached
+        event_files, subdirs = [], []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if EVENT_FILE_MARKER in entry.name and entry.is_file():
+                    event_files.append(entry.name)
+                elif (folder == self.root and entry.is_dir()
+                      and not entry.name[:1].isdigit()):
+                    subdirs.append(entry.name)
+        listing = _FolderListing(folder, mtime_ns, mtime_ns < unsettled_after_ns,
+                                 sorted(event_files), sorted(subdirs))
+        if cached is not None and (cached.event_files, cached.subdirs) == (
+                listing.event_files, listing.subdirs):
+            cached.mtime_ns, cached.settled = mtime_ns, listing.settled
+            return cached
+        self._folders[folder] = listing
+        return listing
 
     def _merge(self) -> dict[str, ScalarSeries]:
         """Files in the order they were started; a later file that starts at an earlier step

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,64 @@ def test_webui_layout_without_weights_estimates_nothing(tmp_path: Path) -> None:
     assert report.headline() == f"overtraining since step {report.onset_step}"
     assert all(c.epoch is None and c.weight_file is None for c in report.candidates)
     assert any("G_2333333" in w for w in report.warnings)
+
+
+def write_epochs(writer: ScalarEventWriter, model: DemoModel, epochs: range,
+                 rng: random.Random) -> None:
+    for epoch in epochs:
+        for tag, value in loss_point(model, epoch, rng).items():
+            writer.add_scalar(tag, value, epoch * model.steps_per_epoch,
+                              wall_time=1.7e9 + epoch)
+    writer.flush()
+
+
+def test_refresh_analyses_again_only_what_changed(tmp_path: Path) -> None:
+    """Unchanged models keep their report object; one that logged new points gets a new one."""
+    root = tmp_path / "RVC"
+    root.mkdir()
+    (root / "go-web.bat").write_text("")
+    models = [DemoModel(name, epochs=300, overtrain_epoch=None, seed=i)
+              for i, name in enumerate(("A", "B", "C"))]
+    writers = {}
+    for model in models:
+        writers[model.name] = ScalarEventWriter(root / "logs" / model.name, wall_time=1.7e9)
+        write_epochs(writers[model.name], model, range(1, 101), random.Random(model.seed))
+    advisor = Advisor(RvcFolder.at(root))
+    first = advisor.refresh()
+    again = advisor.refresh()
+    assert all(again[name] is first[name] for name in first)
+    write_epochs(writers["B"], models[1], range(101, 121), random.Random(7))
+    later = advisor.refresh()
+    assert later["A"] is first["A"] and later["C"] is first["C"]
+    assert later["B"] is not first["B"] and later["B"].points == 120
+    for writer in writers.values():
+        writer.close()
+
+
+def test_weight_files_in_the_shared_folder_are_followed(tmp_path: Path) -> None:
+    """A weight file saved, then deleted, within the folder's mtime tick (a coarse-mtime
+    filesystem keeps the folder's mtime): the candidates follow both changes."""
+    root = tmp_path / "RVC"
+    root.mkdir()
+    (root / "go-web.bat").write_text("")
+    weights = root / "assets" / "weights"
+    weights.mkdir(parents=True)
+    (weights / "Other_e10_s200.pth").write_bytes(b"w")
+    model = DemoModel("A", epochs=300, overtrain_epoch=None, seed=2)
+    with ScalarEventWriter(root / "logs" / "A", wall_time=1.7e9) as writer:
+        write_epochs(writer, model, range(1, 301), random.Random(2))
+    tick = time.time_ns()
+    os.utime(weights, ns=(tick, tick))
+    advisor = Advisor(RvcFolder.at(root))
+    before = advisor.refresh()["A"]
+    assert before.candidates and all(c.weight_file is None for c in before.candidates)
+    saved = weights / "A_e150_s3000.pth"
+    saved.write_bytes(b"w")
+    os.utime(weights, ns=(tick, tick))
+    after = advisor.refresh()["A"]
+    assert after is not before
+    assert after.candidates and all(c.weight_file == saved for c in after.candidates)
+    saved.unlink()
+    os.utime(weights, ns=(tick, tick))
+    gone = advisor.refresh()["A"]
+    assert gone.candidates and all(c.weight_file is None for c in gone.candidates)

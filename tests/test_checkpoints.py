@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from launcher.checkpoints import CheckpointIndex, WeightFile, parse_weight_name, scan_checkpoints
+from launcher import checkpoints
+from launcher.checkpoints import (
+    CheckpointIndex,
+    CheckpointScanner,
+    WeightFile,
+    parse_weight_name,
+    scan_checkpoints,
+)
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -95,3 +104,87 @@ def test_plain_weight_preferred_over_best_epoch_copy(tmp_path: Path) -> None:
     best = WeightFile(tmp_path / "M_30e_600s_best_epoch.pth", 30, 600, True)
     plain = WeightFile(tmp_path / "M_30e_600s.pth", 30, 600, False)
     assert CheckpointIndex(weights=[best, plain]).weight_for_epoch(30) == (plain, True)
+
+
+def test_scanner_lists_a_shared_folder_once_per_refresh_and_reuses_indexes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    weights = tmp_path / "assets" / "weights"
+    for model in ("A", "B"):
+        touch(weights / f"{model}_e10_s200.pth")
+    listed: list[Path] = []
+    real_listing = checkpoints._pth_names
+    monkeypatch.setattr(checkpoints, "_pth_names",
+                        lambda folder: listed.append(folder) or real_listing(folder))
+    scanner = CheckpointScanner()
+
+    def scan_all() -> dict[str, CheckpointIndex]:
+        scanner.start_refresh()
+        return {m: scanner.scan(m, [weights, tmp_path / "logs" / m], tmp_path / "logs" / m)
+                for m in ("A", "B")}
+
+    first = scan_all()
+    assert listed.count(weights) == 1
+    settle(weights)
+    again = scan_all()
+    assert listed.count(weights) == 2  # listed soon after a change: checked once more
+    assert again["A"] is first["A"] and again["B"] is first["B"]
+    third = scan_all()
+    assert third["A"] is first["A"] and listed.count(weights) == 2  # settled: not listed
+    touch(weights / "B_e20_s400.pth")
+    changed = scan_all()
+    assert listed.count(weights) == 3
+    assert changed["A"] is first["A"]
+    assert [w.epoch for w in changed["B"].weights] == [10, 20]
+
+
+def settle(folder: Path, age: float = 60.0) -> None:
+    """Date the folder's mtime back, as if its last change were long past."""
+    past = time.time() - age
+    os.utime(folder, (past, past))
+
+
+class Clock:
+    """Stands in for the `time` module in launcher.checkpoints."""
+
+    def __init__(self) -> None:
+        self.now_ns = time.time_ns()
+
+    def time_ns(self) -> int:
+        return self.now_ns
+
+
+def test_a_change_within_the_same_mtime_tick_is_seen(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coarse-mtime filesystem (FAT: 2 s) may not move a folder's mtime when a file is added
+    soon after the listing; a listing taken that soon is not trusted."""
+    clock = Clock()
+    monkeypatch.setattr(checkpoints, "time", clock)
+    weights = tmp_path / "weights"
+    touch(weights / "M_e10_s200.pth")
+    tick = clock.now_ns - 1_000_000_000  # changed a second before the listing
+    os.utime(weights, ns=(tick, tick))
+    scanner = CheckpointScanner()
+    scanner.start_refresh()
+    assert [w.epoch for w in scanner.scan("M", [weights], tmp_path).weights] == [10]
+    touch(weights / "M_e20_s400.pth")
+    os.utime(weights, ns=(tick, tick))  # the same tick: the mtime did not move
+    clock.now_ns += 10_000_000_000  # by now that mtime looks settled
+    scanner.start_refresh()
+    assert [w.epoch for w in scanner.scan("M", [weights], tmp_path).weights] == [10, 20]
+    (weights / "M_e10_s200.pth").unlink()
+    os.utime(weights, ns=(tick, tick))  # listed long after the tick: trusted from now on
+    scanner.start_refresh()
+    assert [w.epoch for w in scanner.scan("M", [weights], tmp_path).weights] == [10, 20]
+
+
+def test_parse_any_name_once_per_folder(tmp_path: Path) -> None:
+    weights = tmp_path / "weights"
+    for name in ("A_e1_s20.pth", "A_v2_e1_s20.pth", "A_3e_60s_best_epoch.pth", "G_100.pth",
+                 "notes.txt"):
+        touch(weights / name)
+    index = scan_checkpoints("A", [weights], weights)
+    assert [(w.path.name, w.epoch) for w in index.weights] == [
+        ("A_e1_s20.pth", 1), ("A_3e_60s_best_epoch.pth", 3)]
+    assert [w.path.name for w in scan_checkpoints("A_v2", [weights], weights).weights] == [
+        "A_v2_e1_s20.pth"]
+    assert index.full_checkpoint_steps == [100]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import time
 from pathlib import Path
@@ -265,6 +266,32 @@ def test_log_dir_merges_files_and_folders(tmp_path: Path) -> None:
     assert total.values[39] == f32(40 * 0.5) and total.values[40] == 1041.0
     assert merged["eval/only"].steps == [10, 20, 30, 40, 50]
     assert reader.refresh() is merged  # nothing new: nothing recomputed
+
+
+def test_log_dir_finds_files_added_within_the_folders_mtime_tick(tmp_path: Path) -> None:
+    """Folder listings are reused while a folder's mtime stands still, except soon after a
+    change: a coarse-mtime filesystem (FAT: 2 s) may not move it for a file added then."""
+    model = tmp_path / "M"
+    write_simple(model, range(1, 11))
+    tick = time.time_ns()
+    os.utime(model, ns=(tick, tick))
+    reader = LogDirReader(model)
+    assert set(reader.refresh()) == set(TAGS)
+    (model / "eval").mkdir()
+    with ScalarEventWriter(model / "eval", wall_time=1.7e9) as writer:
+        writer.add_scalar("eval/only", 1.0, 10)
+    os.utime(model, ns=(tick, tick))
+    assert reader.refresh()["eval/only"].steps == [10]
+    settled = tick - 60_000_000_000
+    for folder in (model, model / "eval"):
+        os.utime(folder, ns=(settled, settled))
+    reader.refresh()  # lists once more: the mtimes moved
+    with ScalarEventWriter(model, wall_time=1.8e9) as writer:
+        writer.add_scalar("later", 1.0, 20)
+    os.utime(model, ns=(settled, settled))
+    assert "later" not in reader.refresh()  # a settled mtime is trusted
+    os.utime(model, ns=(tick, tick))
+    assert reader.refresh()["later"].steps == [20]
 
 
 def test_log_dir_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
