@@ -83,6 +83,7 @@ class _Listing:
     mtime_ns: int
     event_files: list[str]
     subdirs: list[str]
+    settled: bool = False  # listed after its mtime tick was over: nothing can hide in that tick
 
 
 @dataclass
@@ -241,7 +242,7 @@ class TrainingWatcher:
                 mtime_ns = os.stat(folder).st_mtime_ns
             except OSError:
                 return False
-            if mtime_ns != listing.mtime_ns or mtime_ns >= self._unsettled_after_ns:
+            if mtime_ns != listing.mtime_ns or not listing.settled:
                 return False
         return True
 
@@ -377,9 +378,9 @@ class TrainingWatcher:
             self._listings.pop(directory, None)
             return None
         cached = self._listings.get(directory)
-        if (cached is not None and cached.mtime_ns == mtime_ns
-                and mtime_ns < self._unsettled_after_ns):
+        if cached is not None and cached.mtime_ns == mtime_ns and cached.settled:
             return cached
+        settled = mtime_ns < self._unsettled_after_ns
         event_files, subdirs = [], []
         with os.scandir(directory) as entries:
             for entry in entries:
@@ -389,8 +390,9 @@ class TrainingWatcher:
                     subdirs.append(entry.name)
         if cached is not None and (cached.event_files, cached.subdirs) == (event_files, subdirs):
             cached.mtime_ns = mtime_ns
+            cached.settled = settled
             return cached
-        listing = _Listing(mtime_ns, event_files, subdirs)
+        listing = _Listing(mtime_ns, event_files, subdirs, settled)
         self._listings[directory] = listing
         return listing
 

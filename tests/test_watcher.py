@@ -318,3 +318,19 @@ def test_long_paused_file_growing_again_is_a_new_session_while_running(
         assert seen.models == ["Pia"]
         write_epoch(writer, 3)
         assert wait_until(lambda: seen.models == ["Pia", "Pia"], timeout=2.0)
+
+
+def test_file_added_in_the_same_mtime_tick_after_a_listing_is_found(logs: Path) -> None:
+    """Coarse mtimes (FAT: 2 s): a listing taken inside the folder's mtime tick is not final."""
+    folder = logs / "Ivo"
+    folder.mkdir(parents=True)
+    tick = os.stat(folder).st_mtime_ns
+    calls = Recorder()
+    watcher = TrainingWatcher(logs, calls, interval=0.05, pause_for_new_session=60.0)
+    assert watcher.poll_once() == []  # lists Ivo/ while its mtime is fresh
+    with ScalarEventWriter(folder) as writer:
+        write_epoch(writer, 20)
+    os.utime(folder, ns=(tick, tick))  # the new file landed within the same tick
+    # Poll only once that tick looks settled, when a listing would be trusted by its mtime.
+    assert wait_until(lambda: time.time_ns() > tick + 3_500_000_000, 5)
+    assert wait_until(lambda: "Ivo" in watcher.poll_once(), 10, interval=0.2)
