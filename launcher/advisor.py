@@ -31,13 +31,13 @@ import math
 import os
 import statistics
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from launcher.checkpoints import MTIME_SETTLE_NS, CheckpointIndex, CheckpointScanner
+from launcher.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.eventfile import LogDirReader, ScalarSeries
+from launcher.folderstamp import FolderStamp, unsettled_after
 from launcher.rvc import RvcFolder
 from launcher.smoothing import tensorboard_smooth
 from launcher.state import ModelSummary
@@ -128,8 +128,8 @@ class Advisor:
         # model -> (the scalars and checkpoints it was made from, the report)
         self._reports: dict[str, tuple[dict[str, ScalarSeries], CheckpointIndex,
                                        ModelReport]] = {}
-        self._model_folders: tuple[int | None, bool, dict[str, tuple[list[Path], Path]]] | None
-        self._model_folders = None  # (logs/ mtime, settled, what _models returned)
+        self._model_folders: tuple[FolderStamp, dict[str, tuple[list[Path], Path]]] | None
+        self._model_folders = None  # (logs/ stamp, what _models returned)
         self._lock = threading.Lock()  # the tray's "open plot" and the refresh loop share readers
 
     def scalars(self, model: str) -> dict[str, ScalarSeries]:
@@ -169,12 +169,12 @@ class Advisor:
         except OSError:
             mtime_ns = None
         cached = self._model_folders
-        if cached is not None and cached[0] == mtime_ns and cached[1]:
-            return cached[2]
-        settled = mtime_ns is not None and mtime_ns < time.time_ns() - MTIME_SETTLE_NS
+        if cached is not None and cached[0].still_valid(mtime_ns):
+            return cached[1]
+        stamp = FolderStamp.taken(mtime_ns, unsettled_after())
         models = {name: (self.rvc.weights_dirs(name), self.rvc.logs_dir / name)
                   for name in self.rvc.models()}
-        self._model_folders = (mtime_ns, settled, models)
+        self._model_folders = (stamp, models)
         self._forget_except(set(models))
         return models
 

@@ -19,11 +19,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.folderstamp import FolderStamp, unsettled_after
+
 log = logging.getLogger(__name__)
 
 LATEST_ONLY_MARKER = 2333333
 # A folder changed this recently may change again within the same mtime tick (FAT: 2 s).
-MTIME_SETTLE_NS = 3_000_000_000
 _FULL_CHECKPOINT = re.compile(r"G_(\d+)\.pth")
 _WEBUI_NAME = re.compile(r"(.+)_e(\d+)(?:_s(\d+))?\.pth", re.DOTALL)
 _APPLIO_NAME = re.compile(r"(.+)_(\d+)e_(\d+)s(_best_epoch)?\.pth", re.DOTALL)
@@ -172,7 +173,7 @@ class CheckpointScanner:
             mtime_ns = os.stat(name).st_mtime_ns
         except OSError:
             mtime_ns = None
-        if listing is None or mtime_ns != listing.mtime_ns or not listing.settled:
+        if listing is None or not listing.stamp.still_valid(mtime_ns):
             listing = _FolderListing.read(folder, mtime_ns, self._now_ns, listing)
             self._folders[name] = listing
         self._checked[name] = listing
@@ -183,8 +184,7 @@ class CheckpointScanner:
 class _FolderListing:
     """One folder's `.pth` files, parsed: weight files grouped by model, and G_<step>.pth."""
 
-    mtime_ns: int | None
-    settled: bool  # listed after the mtime tick of the last change had surely ended
+    stamp: FolderStamp
     parsed: dict[str, tuple[str, tuple[int, int | None, bool]] | None]  # name -> parse
     weights: dict[str, tuple[WeightFile, ...]]  # model -> its weight files, in name order
     full_checkpoint_steps: tuple[int, ...] = ()
@@ -217,8 +217,8 @@ class _FolderListing:
         for model, files in grouped.items():
             group = tuple(files)
             weights[model] = old[model] if old.get(model) == group else group
-        settled = mtime_ns is None or mtime_ns < now_ns - MTIME_SETTLE_NS
-        return cls(mtime_ns, settled, parsed, weights, tuple(sorted(steps)), latest_only)
+        stamp = FolderStamp.taken(mtime_ns, unsettled_after(now_ns))
+        return cls(stamp, parsed, weights, tuple(sorted(steps)), latest_only)
 
 
 def _index_of(groups: tuple[tuple[WeightFile, ...], ...], own: _FolderListing,

@@ -27,10 +27,10 @@ import os
 import re
 import stat
 import struct
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.folderstamp import FolderStamp, unsettled_after
 from launcher.protowire import SCALARS_PLUGIN, event_scalars
 from launcher.scalarcycles import CycleLayout
 from launcher.scalarruns import (
@@ -50,7 +50,6 @@ EVENT_FILE_MARKER = "tfevents"
 _HEADER = struct.Struct("<QI")
 _MAX_RECORD = 1 << 30
 # A folder changed this recently may change again within the same mtime tick (FAT: 2 s).
-MTIME_SETTLE_NS = 3_000_000_000
 
 
 @dataclass
@@ -269,8 +268,7 @@ def is_event_file(path: Path) -> bool:
 @dataclass(eq=False)
 class _FolderListing:
     path: Path
-    mtime_ns: int
-    settled: bool  # listed after the mtime tick of the last change had surely ended
+    stamp: FolderStamp
     event_files: list[str]
     subdirs: list[str]
 
@@ -313,7 +311,7 @@ class LogDirReader:
         hold thousands of files and never events: they are not listed. A folder is listed
         again only when its mtime changed (or may have within its mtime tick).
         """
-        unsettled_after_ns = time.time_ns() - MTIME_SETTLE_NS
+        unsettled_after_ns = unsettled_after()
         try:
             root = self._listing(self.root, unsettled_after_ns)
             if root is None:
@@ -340,7 +338,7 @@ class LogDirReader:
             return None
         mtime_ns = status.st_mtime_ns
         cached = self._folders.get(folder)
-        if cached is not None and cached.mtime_ns == mtime_ns and cached.settled:
+        if cached is not None and cached.stamp.still_valid(mtime_ns):
             return cached
         event_files, subdirs = [], []
         with os.scandir(folder) as entries:
@@ -350,11 +348,11 @@ class LogDirReader:
                 elif (folder == self.root and entry.is_dir()
                       and not entry.name[:1].isdigit()):
                     subdirs.append(entry.name)
-        listing = _FolderListing(folder, mtime_ns, mtime_ns < unsettled_after_ns,
+        listing = _FolderListing(folder, FolderStamp.taken(mtime_ns, unsettled_after_ns),
                                  sorted(event_files), sorted(subdirs))
         if cached is not None and (cached.event_files, cached.subdirs) == (
                 listing.event_files, listing.subdirs):
-            cached.mtime_ns, cached.settled = mtime_ns, listing.settled
+            cached.stamp = listing.stamp
             return cached
         self._folders[folder] = listing
         return listing

@@ -32,13 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.folderstamp import FolderStamp, unsettled_after
+
 log = logging.getLogger(__name__)
 
 EVENT_FILE_PREFIX = "events.out.tfevents."
 RUN_SUBDIRS = ("eval",)  # Applio logs every scalar to logs/<model>/eval/
 CONFIG_NAME = "config.json"
 # A directory changed this recently may change again within the same mtime tick (FAT: 2 s).
-MTIME_SETTLE_NS = 3_000_000_000
 USUAL_GAP_FACTOR = 4.0
 HINT_LIFETIME = 30 * 60.0  # the first epoch after a config.json hint may take this long
 FIRST_EPOCH_WINDOW = HINT_LIFETIME  # a file without events stays hot this long
@@ -80,10 +81,9 @@ class _EventFile:
 
 @dataclass
 class _Listing:
-    mtime_ns: int
+    stamp: FolderStamp
     event_files: list[str]
     subdirs: list[str]
-    settled: bool = False  # listed after its mtime tick was over: nothing can hide in that tick
 
 
 @dataclass
@@ -179,7 +179,7 @@ class TrainingWatcher:
         return started
 
     def _scan(self, now: float, baseline: bool, sweep: bool) -> list[str]:
-        self._unsettled_after_ns = time.time_ns() - MTIME_SETTLE_NS
+        self._unsettled_after_ns = unsettled_after()
         models = self._listing(self._root)
         if models is None:
             self._models.clear()
@@ -242,7 +242,7 @@ class TrainingWatcher:
                 mtime_ns = os.stat(folder).st_mtime_ns
             except OSError:
                 return False
-            if mtime_ns != listing.mtime_ns or not listing.settled:
+            if not listing.stamp.still_valid(mtime_ns):
                 return False
         return True
 
@@ -378,9 +378,9 @@ class TrainingWatcher:
             self._listings.pop(directory, None)
             return None
         cached = self._listings.get(directory)
-        if cached is not None and cached.mtime_ns == mtime_ns and cached.settled:
+        if cached is not None and cached.stamp.still_valid(mtime_ns):
             return cached
-        settled = mtime_ns < self._unsettled_after_ns
+        stamp = FolderStamp.taken(mtime_ns, self._unsettled_after_ns)
         event_files, subdirs = [], []
         with os.scandir(directory) as entries:
             for entry in entries:
@@ -389,10 +389,9 @@ class TrainingWatcher:
                 elif entry.is_dir():
                     subdirs.append(entry.name)
         if cached is not None and (cached.event_files, cached.subdirs) == (event_files, subdirs):
-            cached.mtime_ns = mtime_ns
-            cached.settled = settled
+            cached.stamp = stamp
             return cached
-        listing = _Listing(mtime_ns, event_files, subdirs, settled)
+        listing = _Listing(stamp, event_files, subdirs)
         self._listings[directory] = listing
         return listing
 
