@@ -88,7 +88,6 @@ class LauncherCore:
         self._ever_ready = False
         self._quit = threading.Event()
         self.setup_error: str | None = None
-        self._threads: list[threading.Thread] = []
 
     # ---- observation -------------------------------------------------------------------
 
@@ -138,9 +137,7 @@ class LauncherCore:
         self._spawn(self._bootstrap, "launcher-setup")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+        threading.Thread(target=target, name=name, daemon=True).start()
 
     def _bootstrap(self) -> None:
         if self.rvc.has_legacy_venv():

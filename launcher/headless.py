@@ -29,17 +29,17 @@ class ConsolePrinter:
             previous_url = self._last[2] if self._last else None
             url_is_new = state.url is not None and state.url != previous_url
             self._last = key
-            self._print(f"[{state.phase.value}] {state.message}")
+            self.say(f"[{state.phase.value}] {state.message}")
             if url_is_new and state.url is not None:
                 full = dashboard_url(state.url, smoothing=self._core.smoothing,
                                      tag_filter=self._core.settings.tag_filter)
-                self._print(f"Dashboard: {full}")
+                self.say(f"Dashboard: {full}")
 
     def notify(self, title: str, message: str) -> None:
         with self._lock:
-            self._print(f"* {title}: {message}")
+            self.say(f"* {title}: {message}")
 
-    def _print(self, line: str) -> None:
+    def say(self, line: str) -> None:
         if self._out is not None:
             print(line, file=self._out, flush=True)
 
@@ -59,7 +59,7 @@ def run_headless(core: LauncherCore) -> int:
     while not core.quit_requested.wait(0.5):
         if core.setup_error is not None:
             break
-    printer._print("Stopping TensorBoard…")
+    printer.say("Stopping TensorBoard…")
     core.shutdown()
-    printer._print("Stopped.")
+    printer.say("Stopped.")
     return 1 if core.setup_error is not None else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,3 +42,21 @@ def tensorboard_python() -> Iterator[Path]:
         python = venv.ensure()
     assert venv.tensorboard_version == TENSORBOARD_VERSION
     yield python
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    """A private X server; its number is picked by Xvfb itself (-displayfd)."""
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp",
+                               "-screen", "0", "640x480x24"], pass_fds=(write_fd,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not report a display number"
+    try:
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

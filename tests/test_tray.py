@@ -123,24 +123,6 @@ say("run returned")
 '''
 
 
-@pytest.fixture(scope="module")
-def display() -> Iterator[str]:
-    """A private X server; its number is picked by Xvfb itself (-displayfd)."""
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp",
-                               "-screen", "0", "640x480x24"], pass_fds=(write_fd,),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not report a display number"
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 class Child:
     """The tray child process, with its stdout lines collected by a reader thread."""
 

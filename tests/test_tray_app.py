@@ -15,7 +15,7 @@ import pytest
 
 from launcher.paths import LauncherPaths
 from tests.helpers import all_gone, wait_until
-from tests.test_tray import display, pytestmark  # noqa: F401 - fixture and Xvfb skip
+from tests.test_tray import pytestmark  # noqa: F401 - the same Xvfb skip
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
@@ -23,7 +23,7 @@ READY = re.compile(r"TensorBoard is ready at (http://127\.0\.0\.1:\d+/)")
 
 
 @pytest.mark.slow
-def test_tray_app_reaches_running_and_quits_on_signal(display: str, demo_rvc: Path) -> None:  # noqa: F811
+def test_tray_app_reaches_running_and_quits_on_signal(display: str, demo_rvc: Path) -> None:
     env = {**os.environ, "DISPLAY": display, "PYSTRAY_BACKEND": "xorg"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-browser",
