@@ -22,6 +22,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from launcher.jsonfile import write_json
 from launcher.paths import LauncherPaths
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,7 @@ def read_instance_file(path: Path) -> InstanceInfo | None:
 
 
 def write_instance_file(path: Path, info: InstanceInfo) -> None:
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(asdict(info)), encoding="utf-8")
-    os.replace(temp, path)
+    write_json(path, asdict(info), indent=None)
 
 
 def encode_request(token: str) -> bytes:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+from launcher.jsonfile import write_json
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,7 @@ class Settings:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        write_json(path, asdict(self))
 
 
 def _same_kind(value: object, default: object, key: str) -> bool:

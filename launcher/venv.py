@@ -21,6 +21,7 @@ from pathlib import Path
 
 from launcher import paths, winplatform
 from launcher.errors import SetupError
+from launcher.jsonfile import write_json
 from launcher.paths import LAUNCHER_DIR_NAME
 from launcher.tbprocess import spawn_plan, start_child
 
@@ -254,6 +255,4 @@ class TensorBoardVenv:
 
     def _write_marker(self, base_version: str) -> None:
         marker = {**self._expected_marker(), "base_version": base_version}
-        temporary = self.marker_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        os.replace(temporary, self.marker_file)
+        write_json(self.marker_file, marker)
