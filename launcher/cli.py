@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from launcher import APP_NAME, __version__, winplatform
-from launcher.paths import default_rvc_root, is_frozen
-from launcher.rvc import RvcFolder
+from launcher.rvc.folder import RvcFolder
+from launcher.rvc.paths import default_rvc_root, is_frozen
+from launcher.ui.messages import show_error
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def show_error(message: str, windowed: bool) -> None:
-    """Errors before any tray exists: a message box on Windows, stderr elsewhere."""
-    if logging.getLogger().handlers:
-        log.error(message)
-    if sys.stderr is not None:
-        print(message, file=sys.stderr)
-    if windowed and winplatform.IS_WINDOWS:
-        winplatform.show_message_box(APP_NAME, message)
-
-
 def resolve_rvc_root(args: argparse.Namespace) -> Path:
     if args.demo:
-        from launcher.demo import create_demo_rvc, default_demo_dir
+        from launcher.events.demo import create_demo_rvc, default_demo_dir
 
         return create_demo_rvc(args.demo_dir or default_demo_dir())
     if args.rvc_dir is not None:
@@ -85,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return report(rvc, model=args.model, as_json=args.json)
 
-    from launcher.pathcheck import check_location, has_errors
+    from launcher.rvc.pathcheck import check_location, has_errors
 
     findings = check_location(root)
     if has_errors(findings):
@@ -93,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_error("\n".join(f.message for f in ordered), windowed)
         return EXIT_BAD_INPUT
 
-    from launcher.logsetup import setup_logging
+    from launcher.core.logsetup import setup_logging
 
     setup_logging(rvc.paths.log_file, console=False)
     log.info("%s %s in %s (%s)", APP_NAME, __version__, root, rvc.distribution.label)

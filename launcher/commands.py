@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from launcher import APP_NAME
-from launcher.rvc import RvcFolder
-from launcher.settings import Settings
+from launcher.core.settings import Settings
+from launcher.rvc.folder import RvcFolder
 
 if TYPE_CHECKING:
-    from launcher.app import LauncherCore
+    from launcher.core.app import LauncherCore
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def _say(line: str) -> None:
 
 
 def report(rvc: RvcFolder, model: str | None, as_json: bool) -> int:
-    from launcher.advisor import Advisor
-    from launcher.report import render_json, render_table
+    from launcher.advisor.analysis import Advisor
+    from launcher.advisor.report import render_json, render_table
 
     settings = Settings.load(rvc.paths.settings_file)
     reports = Advisor(rvc, tolerance=settings.advisor_tolerance,
@@ -46,8 +46,8 @@ def report(rvc: RvcFolder, model: str | None, as_json: bool) -> int:
 
 
 def setup(rvc: RvcFolder, python: Path | None) -> int:
-    from launcher.app import LauncherCore, legacy_venv_message
-    from launcher.errors import SetupError
+    from launcher.core.app import LauncherCore, legacy_venv_message
+    from launcher.util.errors import SetupError
 
     if rvc.has_legacy_venv():
         _say(legacy_venv_message(rvc))
@@ -65,9 +65,9 @@ def setup(rvc: RvcFolder, python: Path | None) -> int:
 
 def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool,
         demo_training: bool = False) -> int:
-    from launcher.app import LauncherCore
-    from launcher.cli import show_error
-    from launcher.instance import SingleInstance, request_open_dashboard
+    from launcher.core.app import LauncherCore
+    from launcher.core.instance import SingleInstance, request_open_dashboard
+    from launcher.ui.messages import show_error
 
     instance = SingleInstance(rvc.paths)
     if not instance.acquire():
@@ -89,7 +89,7 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
             return _run_tray(core)
         if tray:
             log.info("no system tray available here; running headless")
-        from launcher.headless import run_headless
+        from launcher.ui.headless import run_headless
 
         return run_headless(core)
     finally:
@@ -99,7 +99,7 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
 
 def _start_demo_training(core: LauncherCore, delay: float = 8.0) -> None:
     """In the demo, a model starts "training" a little after TensorBoard is up."""
-    from launcher.demo import simulate_training
+    from launcher.events.demo import simulate_training
 
     def train() -> None:
         while core.state.url is None:
@@ -119,7 +119,7 @@ def _log_url(url: str) -> bool:
 
 
 def _tray_available() -> bool:
-    from launcher.tray import tray_available
+    from launcher.ui.tray import tray_available
 
     return tray_available()
 
@@ -127,7 +127,7 @@ def _tray_available() -> bool:
 def _run_tray(core: LauncherCore) -> int:
     import signal
 
-    from launcher.tray import TrayShell
+    from launcher.ui.tray import TrayShell
 
     shell = TrayShell(core)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from launcher.eventwriter import ScalarEventWriter
-from launcher.watcher import TrainingWatcher
+from launcher.core.watcher import TrainingWatcher
+from launcher.events.writer import ScalarEventWriter
 
 DATA_FOLDERS = ("0_gt_wavs", "1_16k_wavs", "2a_f0", "3_feature768")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.demo import create_demo_rvc
+from launcher.events.demo import create_demo_rvc
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache"
@@ -34,7 +34,7 @@ def tensorboard_python() -> Iterator[Path]:
     """
     from filelock import FileLock
 
-    from launcher.venv import TensorBoardVenv
+    from launcher.tensorboard.venv import TensorBoardVenv
 
     CACHE.mkdir(exist_ok=True)
     venv = TensorBoardVenv(CACHE / "tensorboard-launcher-venv", Path(sys.executable))

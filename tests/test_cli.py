@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from launcher.paths import LAUNCHER_DIR_NAME
+from launcher.rvc.paths import LAUNCHER_DIR_NAME
 from tests.helpers import all_gone, wait_until
 
 REPO = Path(__file__).resolve().parent.parent

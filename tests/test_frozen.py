@@ -27,8 +27,8 @@ import psutil
 import pytest
 
 from launcher import __version__
-from launcher.demo import create_demo_rvc
-from launcher.paths import LauncherPaths
+from launcher.events.demo import create_demo_rvc
+from launcher.rvc.paths import LauncherPaths
 
 
 def frozen(test: Callable) -> Callable:

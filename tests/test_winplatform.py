@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from launcher import winplatform
-from launcher.paths import LauncherPaths, default_rvc_root, venv_python
+from launcher.rvc.paths import LauncherPaths, default_rvc_root, venv_python
 from launcher.winplatform import (
     child_creation_flags,
     cleaned_child_env,

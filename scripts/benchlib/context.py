@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchlib.procs import BenchError, bench_env, launcher_argv, run_timed
-from launcher.demo import create_demo_rvc
-from launcher.paths import LauncherPaths
+from launcher.events.demo import create_demo_rvc
+from launcher.rvc.paths import LauncherPaths
 
 
 @dataclass

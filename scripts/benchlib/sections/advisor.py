@@ -8,8 +8,8 @@ from pathlib import Path
 
 from benchlib.context import BenchContext
 from benchlib.stats import summarize
-from launcher.demo import DemoModel, loss_point
-from launcher.eventwriter import ScalarEventWriter
+from launcher.events.demo import DemoModel, loss_point
+from launcher.events.writer import ScalarEventWriter
 
 MODEL_NAME = "Big"
 
@@ -40,9 +40,9 @@ def timed(action) -> float:  # type: ignore[no-untyped-def]
 
 
 def measure(ctx: BenchContext) -> dict[str, object]:
-    from launcher.advisor import Advisor
-    from launcher.eventfile import LogDirReader
-    from launcher.rvc import RvcFolder
+    from launcher.advisor.analysis import Advisor
+    from launcher.events.reader import LogDirReader
+    from launcher.rvc.folder import RvcFolder
 
     events = ctx.advisor_events
     root = write_big_log(ctx.scratch("advisor/RVC"), events)

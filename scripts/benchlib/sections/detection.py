@@ -8,7 +8,7 @@ import time
 from benchlib.context import BenchContext
 from benchlib.procs import DASHBOARD_LINE, LineProcess, bench_env, launcher_argv
 from benchlib.stats import summarize
-from launcher.eventwriter import ScalarEventWriter
+from launcher.events.writer import ScalarEventWriter
 
 READY_TIMEOUT = 90.0
 DETECT_TIMEOUT = 15.0

@@ -15,7 +15,7 @@ import psutil
 from benchlib.context import BenchContext
 from benchlib.procs import DASHBOARD_LINE, LineProcess, bench_env, launcher_argv
 from benchlib.stats import summarize
-from launcher.eventwriter import ScalarEventWriter
+from launcher.events.writer import ScalarEventWriter
 
 MODELS = 300
 POINTS = 50
@@ -75,7 +75,7 @@ def default_of(callable_: Callable[..., object], parameter: str) -> float:
 def watcher_cpu_percent(root: Path, seconds: float) -> float:
     """The watcher's own polling thread in this otherwise idle process, over `seconds` after
     its first full scan."""
-    from launcher.watcher import TrainingWatcher
+    from launcher.core.watcher import TrainingWatcher
 
     watcher = TrainingWatcher(root / "logs", lambda model: None)
     watcher.start()
@@ -91,9 +91,9 @@ def watcher_cpu_percent(root: Path, seconds: float) -> float:
 def breakdown(root: Path, watcher_seconds: float) -> dict[str, object]:
     """Where the launcher's idle CPU goes, measured in-process on the same logs: one advisor
     refresh (as % of a core at the launcher's default interval) and the watcher's thread."""
-    from launcher.advisor import Advisor
-    from launcher.app import LauncherCore
-    from launcher.rvc import RvcFolder
+    from launcher.advisor.analysis import Advisor
+    from launcher.core.app import LauncherCore
+    from launcher.rvc.folder import RvcFolder
 
     advisor = Advisor(RvcFolder.at(root))
     advisor.refresh()  # the first refresh reads everything; later ones are the idle cost

@@ -1,0 +1,395 @@
+"""The overtraining advisor: reads each model's curves and says how its training is going.
+
+Advisory only: it reads event files and file names, and never touches training.
+
+Verdict, for `loss/g/total`. Its lowest point is taken on the curve as TensorBoard smooths it
+(the distribution's weight), as the guide's user would read it. Then, with `patience` =
+`patience_fraction` of the run so far in steps and `window` = the points in that many steps:
+- `overtraining`: that lowest point is at least `patience` old, and the mean of the last
+  `window` raw points exceeds the mean of `window` points around the onset by more than the
+  tolerance (relative) and more than three standard errors of that difference (so a noisy
+  per-epoch curve is not judged by its wiggles, nor a smooth one by its noise floor);
+- `improving`: otherwise, if the smoothed curve made its lowest point within the last
+  `patience` steps and the raw curve over the last two thirds of the run still falls, both
+  really (least-squares slope more than two standard errors below zero) and by more than
+  the tolerance over that stretch;
+- `plateau`: neither; a rise not yet confirmed adds a warning.
+The onset reported is the minimum of a zero-lag (forward then backward) smoothing:
+TensorBoard's one-sided average lags a turn by about 1/(1 - weight) points (77 at 0.987).
+
+Best candidates: prominent local minima of raw `loss/g/mel` (it is what the guide asks to
+hover over), lowest first, each mapped to its epoch and saved weight file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import logging
+import math
+import os
+import statistics
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from launcher.advisor.smoothing import tensorboard_smooth
+from launcher.events.reader import LogDirReader, ScalarSeries
+from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
+from launcher.rvc.folder import RvcFolder
+from launcher.util.folderstamp import FolderStamp, unsettled_after
+
+log = logging.getLogger(__name__)
+
+TOTAL_TAG = "loss/g/total"
+MEL_TAG = "loss/g/mel"
+EPOCH_TAG = "epoch"
+MEL_DISPLAY_CLAMP = 75.0  # the WebUI and Mangio log min(mel, 75) and min(kl, 9)
+DEFAULT_TOLERANCE = 0.01
+DEFAULT_PATIENCE_FRACTION = 0.15
+MIN_POINTS = 10  # fewer points than this are too early to judge
+MAX_CANDIDATES = 5
+PROMINENCE_IN_NOISE = 3.0  # a mel minimum must stand this many noise sigmas below its sides
+NOISE_SIGMAS = 3.0  # a rise must exceed this many standard errors of the level difference
+ONSET_SPAN_FRACTION = 20
+RECENT_START = 1 / 3  # the trend test looks at the run from this fraction on
+TREND_T = 2.0  # improving: the recent half's slope is this many standard errors below 0
+COLLAPSE_MIN_POINTS = 20
+PER_EPOCH_LOGGING = {"applio", "mangio"}  # one point per epoch: spacing = steps per epoch
+
+
+@dataclass
+class Candidate:
+    step: int
+    epoch: int | None
+    epoch_is_estimate: bool
+    mel: float
+    weight_file: Path | None
+    rank: int
+    weight_is_nearest: bool = False  # no weight saved at that epoch; this is the nearest one
+
+
+@dataclass
+class ModelReport:
+    model: str
+    verdict: str  # "improving" | "plateau" | "overtraining" | "no data"
+    onset_step: int | None = None
+    onset_epoch: int | None = None
+    epoch_is_estimate: bool = True
+    min_step: int | None = None  # the lowest point of the smoothed curve, as TensorBoard shows
+    last_step: int | None = None
+    points: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    smoothing: float = 0.987
+
+    def headline(self) -> str:
+        if self.verdict == "overtraining" and self.onset_step is not None:
+            if self.onset_epoch is None:
+                return f"overtraining since step {self.onset_step}"
+            epoch = f"~{self.onset_epoch}" if self.epoch_is_estimate else str(self.onset_epoch)
+            return f"overtraining since step {self.onset_step} (epoch {epoch})"
+        return self.verdict
+
+
+class Advisor:
+    """Reports for every model under logs/, refreshed incrementally.
+
+    A refresh reads only what the event files gained and analyses again only the models whose
+    scalars or saved files changed; the others keep their report (the same object).
+    """
+
+    def __init__(self, rvc: RvcFolder, *, tolerance: float = DEFAULT_TOLERANCE,
+                 patience_fraction: float = DEFAULT_PATIENCE_FRACTION,
+                 smoothing: float | None = None) -> None:
+        self.rvc = rvc
+        self.tolerance = tolerance
+        self.patience_fraction = patience_fraction
+        self.smoothing = rvc.distribution.smoothing if smoothing is None else smoothing
+        self._readers: dict[str, LogDirReader] = {}
+        self._scanner = CheckpointScanner()
+        # model -> (the scalars and checkpoints it was made from, the report)
+        self._reports: dict[str, tuple[dict[str, ScalarSeries], CheckpointIndex,
+                                       ModelReport]] = {}
+        self._model_folders: tuple[FolderStamp, dict[str, tuple[list[Path], Path]]] | None
+        self._model_folders = None  # (logs/ stamp, what _models returned)
+        self._lock = threading.Lock()  # the tray's "open plot" and the refresh loop share readers
+
+    def scalars(self, model: str) -> dict[str, ScalarSeries]:
+        """All scalars of `model` so far (reading what was added since the last call)."""
+        with self._lock:
+            reader = self._readers.get(model)
+            if reader is None:
+                reader = self._readers[model] = LogDirReader(self.rvc.logs_dir / model)
+            return reader.refresh()
+
+    def refresh(self) -> dict[str, ModelReport]:
+        """A report per model folder under logs/."""
+        models = self._models()
+        self._scanner.start_refresh()
+        per_epoch = self.rvc.distribution.key in PER_EPOCH_LOGGING
+        reports = {}
+        for model, (weight_dirs, model_dir) in models.items():
+            # The reader returns the same dict while nothing new was read; the scanner the
+            # same index while the model's files are the same.
+            scalars = self.scalars(model)
+            checkpoints = self._scanner.scan(model, weight_dirs, model_dir)
+            previous = self._reports.get(model)
+            if previous is not None and previous[0] is scalars and previous[1] is checkpoints:
+                reports[model] = previous[2]
+                continue
+            report = analyze(model, scalars, checkpoints, tolerance=self.tolerance,
+                             patience_fraction=self.patience_fraction,
+                             smoothing=self.smoothing, per_epoch_logging=per_epoch)
+            self._reports[model] = (scalars, checkpoints, report)
+            reports[model] = report
+        return reports
+
+    def _models(self) -> dict[str, tuple[list[Path], Path]]:
+        """Model name -> (its weight folders, its folder), listed again when logs/ changed."""
+        try:
+            mtime_ns = os.stat(self.rvc.logs_dir).st_mtime_ns
+        except OSError:
+            mtime_ns = None
+        cached = self._model_folders
+        if cached is not None and cached[0].still_valid(mtime_ns):
+            return cached[1]
+        stamp = FolderStamp.taken(mtime_ns, unsettled_after())
+        models = {name: (self.rvc.weights_dirs(name), self.rvc.logs_dir / name)
+                  for name in self.rvc.models()}
+        self._model_folders = (stamp, models)
+        self._forget_except(set(models))
+        return models
+
+    def _forget_except(self, models: set[str]) -> None:
+        """Drop what is kept for model folders that were deleted."""
+        with self._lock:
+            for model in set(self._readers) - models:
+                del self._readers[model]
+        for model in set(self._reports) - models:
+            del self._reports[model]
+        self._scanner.forget_except(models)
+
+
+def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: CheckpointIndex, *,
+            tolerance: float = DEFAULT_TOLERANCE,
+            patience_fraction: float = DEFAULT_PATIENCE_FRACTION, smoothing: float = 0.987,
+            per_epoch_logging: bool = False) -> ModelReport:
+    """One model's report from its scalars and saved files."""
+    total = scalars.get(TOTAL_TAG)
+    report = ModelReport(model, "no data", smoothing=smoothing)
+    if total is None or not total.steps:
+        report.warnings.append(f"no {TOTAL_TAG} logged yet")
+        return report
+    steps, values = _finite(total)
+    report.points = len(steps)
+    if not steps:
+        report.warnings.append(f"{TOTAL_TAG} holds no finite value")
+        return report
+    report.last_step = steps[-1]
+    if EPOCH_TAG in scalars:
+        epochs = scalars[EPOCH_TAG]
+        logged = {s: round(v) for s, v in zip(epochs.steps, epochs.values, strict=True)}
+        checkpoints = dataclasses.replace(checkpoints, logged_epochs=logged)  # a cached index
+    spacing = _median_spacing(steps) if per_epoch_logging else None
+    _judge(report, steps, values, tolerance, patience_fraction, smoothing)
+    if report.onset_step is not None:
+        report.onset_epoch, report.epoch_is_estimate = checkpoints.epoch_for_step(
+            report.onset_step, spacing)
+    mel = scalars.get(MEL_TAG)
+    if mel is not None and mel.steps:
+        report.candidates = _candidates(mel, checkpoints, spacing, report.warnings)
+        report.warnings.extend(collapse_warnings(mel))
+    else:
+        report.warnings.append(f"no {MEL_TAG} logged, so no best-epoch candidates")
+    if checkpoints.latest_only and not checkpoints.weights:
+        report.warnings.append("only the latest checkpoint (G_2333333.pth) is kept; "
+                               "no per-epoch weights to choose from")
+    return report
+
+
+def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance: float,
+           patience_fraction: float, smoothing: float) -> None:
+    smoothed = tensorboard_smooth(values, smoothing)
+    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    report.min_step = steps[lowest]
+    if len(steps) < MIN_POINTS:
+        report.verdict = "improving"
+        report.warnings.append(f"only {len(steps)} points logged; too early to judge")
+        return
+    patience = patience_fraction * (steps[-1] - steps[0])
+    window = max(3, len(steps) - _index_at_or_before(steps, steps[-1] - patience) - 1)
+    onset = _zero_lag_minimum(values, smoothing)
+    level_now = statistics.fmean(values[-window:])
+    around = max(0, min(onset - window // 2, len(values) - window))
+    level_low = statistics.fmean(values[around: around + window])
+    margin = max(tolerance * abs(level_low),
+                 NOISE_SIGMAS * raw_noise(values) * math.sqrt(2 / window))
+    risen = level_now - level_low > margin
+    if risen and steps[-1] - steps[lowest] >= patience:
+        report.verdict = "overtraining"
+        report.onset_step = steps[onset]
+        return
+    recent = _index_at_or_before(steps, steps[0] + (steps[-1] - steps[0]) * RECENT_START)
+    slope, t_value = linear_trend(steps[recent:], values[recent:])
+    fall = -slope * (steps[-1] - steps[recent])
+    falling = (steps[-1] - steps[lowest] < patience and t_value < -TREND_T
+               and fall > tolerance * abs(level_now))
+    report.verdict = "improving" if falling else "plateau"
+    if risen:
+        report.warnings.append(
+            f"{TOTAL_TAG} has risen since step {steps[lowest]}, not yet for long enough "
+            "to call it overtraining")
+
+
+def linear_trend(steps: Sequence[int], values: Sequence[float]) -> tuple[float, float]:
+    """Least-squares slope of values over steps, and its t statistic ((0, 0) if undefined)."""
+    count = len(steps)
+    if count < 5:
+        return 0.0, 0.0
+    mean_x = sum(steps) / count
+    mean_y = sum(values) / count
+    sxx = sum((x - mean_x) ** 2 for x in steps)
+    if sxx == 0:
+        return 0.0, 0.0
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(steps, values, strict=True)) / sxx
+    residual = sum((y - mean_y - slope * (x - mean_x)) ** 2
+                   for x, y in zip(steps, values, strict=True))
+    if residual <= 0:
+        return slope, math.copysign(math.inf, slope) if slope else 0.0
+    return slope, slope / math.sqrt(residual / (count - 2) / sxx)
+
+
+def _zero_lag_minimum(values: list[float], smoothing: float) -> int:
+    """Index of the minimum of a forward-then-backward smoothing (no lag). Its time constant is
+    the display's, but at least a twentieth of the run, so a lightly smoothed noisy curve
+    (Applio's 0.5) does not put the onset on a single noisy dip."""
+    time_constant = max(1 / (1 - min(smoothing, 0.999)), len(values) / ONSET_SPAN_FRACTION)
+    weight = 1 - 1 / time_constant
+    forward = tensorboard_smooth(values, weight)
+    both = tensorboard_smooth(forward[::-1], weight)[::-1]
+    return min(range(len(both)), key=both.__getitem__)
+
+
+def raw_noise(values: Sequence[float]) -> float:
+    """Standard deviation of the point-to-point noise, from successive differences (median
+    absolute deviation: robust to the trend and to spikes)."""
+    if len(values) < 3:
+        return 0.0
+    diffs = [b - a for a, b in itertools.pairwise(values)]
+    center = statistics.median(diffs)
+    mad = statistics.median(abs(d - center) for d in diffs)
+    return mad / 0.6745 / math.sqrt(2)
+
+
+def local_minima(values: Sequence[float], min_prominence: float) -> list[tuple[int, float]]:
+    """(index, prominence) of the local minima standing at least `min_prominence` below the
+    higher of their two sides (the topographic prominence of the inverted curve)."""
+    count = len(values)
+    candidates = [i for i in range(count)
+                  if (i == 0 or values[i] < values[i - 1])
+                  and (i == count - 1 or values[i] <= values[i + 1])]
+    left_lower = _previous_lower(values)
+    right_lower = _previous_lower(values[::-1])[::-1]
+    found = []
+    for i in sorted(candidates, key=values.__getitem__):
+        left = left_lower[i]
+        right = count - 1 - right_lower[i] if right_lower[i] >= 0 else -1
+        left_peak = max(values[left + 1: i + 1]) if left >= 0 else math.inf
+        right_peak = max(values[i: right]) if right >= 0 else math.inf
+        prominence = min(left_peak, right_peak)
+        if math.isinf(prominence):  # the lowest point: its prominence is its whole range
+            prominence = max(values)
+        prominence -= values[i]
+        if prominence >= min_prominence:
+            found.append((i, prominence))
+        if len(found) >= 4 * MAX_CANDIDATES:
+            break
+    return found
+
+
+def _previous_lower(values: Sequence[float]) -> list[int]:
+    """For each index, the nearest index to its left with a strictly lower value, or -1."""
+    result = []
+    stack: list[int] = []
+    for i, value in enumerate(values):
+        while stack and values[stack[-1]] >= value:
+            stack.pop()
+        result.append(stack[-1] if stack else -1)
+        stack.append(i)
+    return result
+
+
+def _candidates(mel: ScalarSeries, checkpoints: CheckpointIndex, spacing: float | None,
+                warnings: list[str]) -> list[Candidate]:
+    points = [(s, v) for s, v in zip(mel.steps, mel.values, strict=True) if math.isfinite(v)]
+    clamped = sum(1 for _, v in points if v >= MEL_DISPLAY_CLAMP)
+    if clamped:
+        warnings.append(f"{clamped} {MEL_TAG} points sit at the display cap of "
+                        f"{MEL_DISPLAY_CLAMP:g} (real value higher); they are not candidates")
+    steps = [s for s, _ in points]
+    values = [v for _, v in points]
+    noise = raw_noise(values)
+    floor = max(PROMINENCE_IN_NOISE * noise, 1e-3 * abs(statistics.median(values or [0.0])))
+    chosen = []
+    for index, _ in local_minima(values, floor):
+        if values[index] < MEL_DISPLAY_CLAMP:
+            chosen.append(index)
+        if len(chosen) == MAX_CANDIDATES:
+            break
+    result = []
+    for rank, index in enumerate(chosen, start=1):
+        epoch, estimate = checkpoints.epoch_for_step(steps[index], spacing)
+        weight, exact = checkpoints.weight_for_epoch(epoch) if epoch is not None else (None, False)
+        result.append(Candidate(step=steps[index], epoch=epoch, epoch_is_estimate=estimate,
+                                mel=values[index], weight_file=weight.path if weight else None,
+                                rank=rank, weight_is_nearest=weight is not None and not exact))
+    return result
+
+
+def collapse_warnings(mel: ScalarSeries) -> list[str]:
+    """Hints of mode collapse: a long run of near-constant mel loss, or mel falling to a
+    small fraction of its usual level (what a silent or empty segment does)."""
+    steps, values = _finite(mel)
+    if len(values) < COLLAPSE_MIN_POINTS:
+        return []
+    warnings = []
+    typical = statistics.median(values)
+    noise = raw_noise(values)
+    flat_limit = max(0.02 * noise, 1e-4 * abs(typical))
+    run_start = 0
+    longest = (0, 0)
+    for i in range(1, len(values) + 1):
+        if i == len(values) or abs(values[i] - values[run_start]) > flat_limit:
+            if i - run_start > longest[1] - longest[0]:
+                longest = (run_start, i)
+            run_start = i
+    length = longest[1] - longest[0]
+    if length >= max(COLLAPSE_MIN_POINTS, len(values) // 20):
+        warnings.append(
+            f"{MEL_TAG} stays at {values[longest[0]]:.3g} from step {steps[longest[0]]} to "
+            f"{steps[longest[1] - 1]} ({length} points): possible mode collapse")
+    low = [i for i, v in enumerate(values) if v < 0.2 * typical]
+    if typical > 0 and low:
+        warnings.append(
+            f"{MEL_TAG} falls below a fifth of its usual {typical:.3g} at {len(low)} points "
+            f"(first at step {steps[low[0]]}): the pattern of a silent segment; check the "
+            "dataset for silence")
+    return warnings
+
+
+def _finite(series: ScalarSeries) -> tuple[list[int], list[float]]:
+    pairs = [(s, v) for s, v in zip(series.steps, series.values, strict=True)
+             if math.isfinite(v)]
+    return [s for s, _ in pairs], [v for _, v in pairs]
+
+
+def _index_at_or_before(steps: list[int], step: float) -> int:
+    return max(0, bisect.bisect_right(steps, step) - 1)
+
+
+def _median_spacing(steps: list[int]) -> float | None:
+    gaps = [b - a for a, b in itertools.pairwise(steps) if b > a]
+    return float(statistics.median(gaps)) if gaps else None

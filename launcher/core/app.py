@@ -1,0 +1,326 @@
+"""The launcher's core: setup, TensorBoard, training watch and advice, with no UI of its own.
+
+The tray and the headless CLI are thin shells: they render `state` and call the CoreActions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from launcher import APP_NAME
+from launcher.core.desktop import open_path
+from launcher.core.settings import Settings
+from launcher.core.state import AppState, Phase
+from launcher.core.watcher import TrainingWatcher
+from launcher.rvc.folder import RvcFolder
+from launcher.tensorboard.dashboard import BrowserOpener, dashboard_url
+from launcher.tensorboard.interpreter import find_base_interpreter
+from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
+from launcher.tensorboard.venv import TensorBoardVenv
+from launcher.util.errors import SetupError
+
+if TYPE_CHECKING:
+    from launcher.advisor.analysis import Advisor, ModelReport
+
+log = logging.getLogger(__name__)
+
+StateListener = Callable[[AppState], None]
+NotifyListener = Callable[[str, str], None]
+
+_PHASE_OF = {
+    TBState.STOPPED: Phase.STOPPED,
+    TBState.STARTING: Phase.STARTING,
+    TBState.BACKOFF: Phase.STARTING,
+    TBState.RUNNING: Phase.RUNNING,
+    TBState.STOPPING: Phase.STOPPED,
+    TBState.FAILED: Phase.ERROR,
+}
+
+
+def legacy_venv_message(rvc: RvcFolder) -> str:
+    return (f"Found {rvc.paths.legacy_venv_dir.name}\\ from TensorVENV.bat: the launcher does "
+            "not use it (its TensorBoard 2.1.0 shows a blank page on some Windows machines); "
+            "you can delete that folder.")
+
+
+class LauncherCore:
+    """Owns every moving part; shells see only `state`, `subscribe`, `on_notify`, the actions."""
+
+    def __init__(
+        self,
+        rvc: RvcFolder,
+        settings: Settings,
+        *,
+        base_python: Path | None = None,
+        open_url: Callable[[str], object] = webbrowser.open,
+        open_file: Callable[[Path], None] = open_path,
+        open_on_ready: bool = True,
+        advisor_interval: float = 10.0,
+    ) -> None:
+        self.rvc = rvc
+        self.settings = settings
+        self._base_python_override = base_python
+        self._open_file = open_file
+        self._opener = BrowserOpener(open_url)
+        self._open_on_ready = open_on_ready
+        self._advisor_interval = advisor_interval
+        self._lock = threading.RLock()
+        self._state = AppState(auto_open=settings.auto_open)
+        self._state_listeners: list[StateListener] = []
+        self._notify_listeners: list[NotifyListener] = []
+        self._supervisor: TensorBoardSupervisor | None = None
+        self._venv: TensorBoardVenv | None = None
+        # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
+        # long silence on the same event file counts as a new training session.
+        self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
+                                        pause_for_new_session=600.0)
+        self._advisor: Advisor | None = None
+        self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED
+        self._reports: dict[str, ModelReport] = {}
+        self._warned_overtraining: set[str] = set()
+        self._pending_open: list[str | None] = []
+        self._ever_ready = False
+        self._quit = threading.Event()
+        self.setup_error: str | None = None
+
+    # ---- observation -------------------------------------------------------------------
+
+    @property
+    def state(self) -> AppState:
+        return self._state
+
+    @property
+    def smoothing(self) -> float:
+        chosen = self.settings.smoothing
+        return self.rvc.distribution.smoothing if chosen is None else chosen
+
+    @property
+    def quit_requested(self) -> threading.Event:
+        return self._quit
+
+    def subscribe(self, callback: StateListener) -> None:
+        self._state_listeners.append(callback)
+
+    def on_notify(self, callback: NotifyListener) -> None:
+        self._notify_listeners.append(callback)
+
+    def _update(self, **changes: object) -> None:
+        with self._lock:
+            self._state = dataclasses.replace(self._state, **changes)  # type: ignore[arg-type]
+            state = self._state
+        if changes.get("message"):
+            log.info("%s: %s", state.phase.value, state.message)
+        for listener in list(self._state_listeners):
+            try:
+                listener(state)
+            except Exception:
+                log.exception("state listener failed")
+
+    def _notify(self, title: str, message: str) -> None:
+        log.info("notification: %s: %s", title, message)
+        for listener in list(self._notify_listeners):
+            try:
+                listener(title, message)
+            except Exception:
+                log.exception("notify listener failed")
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Set up (in the background) and start everything; returns at once."""
+        self._spawn(self._bootstrap, "launcher-setup")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _bootstrap(self) -> None:
+        if self.rvc.has_legacy_venv():
+            self._notify(APP_NAME, legacy_venv_message(self.rvc))
+        if not self.rvc.has_logs():
+            log.info("%s does not exist yet; waiting for training to create it", self.rvc.logs_dir)
+        try:
+            python = self.prepare_venv()
+        except SetupError as exc:
+            self.setup_error = str(exc)
+            self._update(phase=Phase.ERROR, message=str(exc))
+            self._notify("Setup failed", str(exc))
+            return
+        with self._lock:  # shutdown() may run at any moment; it takes this lock too
+            if self._quit.is_set():
+                return
+            self._supervisor = TensorBoardSupervisor(
+                python, self.rvc.logs_dir,
+                log_file=self.rvc.paths.tensorboard_log_file,
+                preferred_port=self.settings.preferred_port,
+                window_title=f"RVC TensorBoard - {self.rvc.root.name}",
+                on_change=self._on_tensorboard_change,
+            )
+            self._supervisor.start()
+            self._watcher.start()
+            self._spawn(self._advisor_loop, "launcher-advisor")
+
+    def prepare_venv(self) -> Path:
+        """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
+        venv_dir = self.rvc.paths.venv_dir
+        if self._base_python_override is None:
+            built = TensorBoardVenv.already_built(venv_dir)
+            if built is not None:
+                self._venv = built
+                return built.python
+        base = find_base_interpreter(self.rvc, self._base_python_override)
+        venv = TensorBoardVenv(venv_dir, base)
+        self._venv = venv
+        if venv.is_ready():
+            return venv.python
+        self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
+        self._notify(APP_NAME, "Setting up TensorBoard; this takes a minute the first time.")
+        python = venv.ensure(progress=lambda line: self._update(message=line))
+        self._notify(APP_NAME, "TensorBoard is installed.")
+        return python
+
+    def shutdown(self) -> None:
+        self._quit.set()
+        if self._venv is not None:
+            self._venv.cancel()
+        with self._lock:
+            supervisor = self._supervisor
+        self._watcher.stop()
+        if supervisor is not None:
+            supervisor.stop()
+
+    # ---- TensorBoard and training events -----------------------------------------------
+
+    def _on_tensorboard_change(self, tb_state: TBState, message: str) -> None:
+        phase = _PHASE_OF[tb_state]
+        url = self._supervisor.url if self._supervisor else None
+        if phase is Phase.RUNNING and self._state.model is not None:
+            phase = Phase.TRAINING
+        self._update(phase=phase, message=message, url=url if phase in
+                     (Phase.RUNNING, Phase.TRAINING) else None)
+        if tb_state in (TBState.RUNNING, TBState.FAILED):
+            self._tensorboard_settled.set()
+        if tb_state is TBState.FAILED:
+            self._notify("TensorBoard failed", message)
+        if tb_state is TBState.RUNNING:
+            self._on_ready()
+
+    def _on_ready(self) -> None:
+        first = not self._ever_ready
+        self._ever_ready = True
+        with self._lock:
+            pending, self._pending_open = self._pending_open, []
+        if first:
+            self._notify(APP_NAME, f"TensorBoard is ready at {self._state.url}")
+            if self._open_on_ready and not pending:
+                pending = [None]
+        for model in dict.fromkeys(pending):
+            self.open_dashboard(model)
+
+    def _on_training_started(self, model: str) -> None:
+        phase = Phase.TRAINING if self._state.phase is Phase.RUNNING else self._state.phase
+        self._update(model=model, phase=phase, message=f"Training detected: {model}")
+        self._notify("Training started", f"{model} is training.")
+        tb_state = self._supervisor.state if self._supervisor else None
+        if tb_state in (TBState.STOPPED, TBState.FAILED):
+            self.start_tensorboard()
+        if self.settings.auto_open:
+            self.open_dashboard(model)
+
+    @property
+    def advisor(self) -> Advisor:
+        """Built on first use: its imports and first read stay off TensorBoard's start."""
+        with self._lock:
+            if self._advisor is None:
+                from launcher.advisor.analysis import Advisor
+
+                self._advisor = Advisor(
+                    self.rvc, tolerance=self.settings.advisor_tolerance,
+                    patience_fraction=self.settings.advisor_patience_fraction,
+                    smoothing=self.settings.smoothing)
+            return self._advisor
+
+    def _advisor_loop(self) -> None:
+        self._tensorboard_settled.wait(5.0)
+        while not self._quit.is_set():
+            self.refresh_advice()
+            self._quit.wait(self._advisor_interval)
+
+    def refresh_advice(self) -> dict[str, ModelReport]:
+        try:
+            reports = self.advisor.refresh()
+        except Exception:
+            log.exception("advisor refresh failed")
+            return self._reports
+        self._reports = reports
+        from launcher.core.summaries import to_summary
+
+        self._update(models=tuple(to_summary(r) for r in reports.values()))
+        for name, report in reports.items():
+            if report.verdict == "overtraining" and name not in self._warned_overtraining:
+                self._warned_overtraining.add(name)
+                self._notify(f"{name} is overtraining", report.headline())
+        return reports
+
+    # ---- actions (CoreActions) ---------------------------------------------------------
+
+    def start_tensorboard(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.start()
+
+    def stop_tensorboard(self) -> None:
+        if self._supervisor is not None:
+            self._spawn(self._supervisor.stop, "launcher-stop")
+
+    def restart_tensorboard(self) -> None:
+        if self._supervisor is not None:
+            self._spawn(self._supervisor.restart, "launcher-restart")
+
+    def open_dashboard(self, model: str | None = None) -> None:
+        url = self._state.url
+        if url is None:
+            with self._lock:
+                self._pending_open.append(model)
+            log.info("dashboard requested before TensorBoard is ready; opening when it is")
+            return
+        full = dashboard_url(url, smoothing=self.smoothing, tag_filter=self.settings.tag_filter,
+                             model=model)
+        if self._opener.open(full):
+            log.info("opened %s", full)
+
+    def open_logs_folder(self) -> None:
+        folder = self.rvc.logs_dir if self.rvc.has_logs() else self.rvc.root
+        self._open_file(folder)
+
+    def open_launcher_log(self) -> None:
+        self._open_file(self.rvc.paths.log_file)
+
+    def open_report(self, model: str) -> None:
+        path = self.write_plot(model)
+        if path is not None:
+            self._open_file(path)
+
+    def write_plot(self, model: str) -> Path | None:
+        from launcher.advisor.plot import write_plot
+
+        report = self._reports.get(model) or self.refresh_advice().get(model)
+        if report is None:
+            return None
+        scalars = self.advisor.scalars(model)
+        target = self.rvc.paths.reports_dir / f"{model}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_plot(model, scalars, report, target, smoothing=self.smoothing)
+
+    def set_auto_open(self, enabled: bool) -> None:
+        self.settings.auto_open = enabled
+        self.settings.save(self.rvc.paths.settings_file)
+        self._update(auto_open=enabled)
+
+    def quit(self) -> None:
+        self._update(message="Quitting")
+        self.shutdown()

@@ -1,0 +1,20 @@
+"""The advisor's reports as the short text the shells show (menu entries, tooltips)."""
+
+from __future__ import annotations
+
+from launcher.advisor.analysis import ModelReport
+from launcher.core.state import ModelSummary
+
+
+def to_summary(report: ModelReport) -> ModelSummary:
+    best = []
+    for candidate in report.candidates:
+        label = "?" if candidate.epoch is None else (
+            f"~{candidate.epoch}" if candidate.epoch_is_estimate else str(candidate.epoch))
+        text = f"e{label} (step {candidate.step})"
+        if candidate.weight_file is not None:
+            nearest = "nearest: " if candidate.weight_is_nearest else ""
+            text = f"e{label} ({nearest}{candidate.weight_file.name})"
+        best.append(text)
+    return ModelSummary(model=report.model, verdict=report.headline(), best_epochs=tuple(best),
+                        overtraining=report.verdict == "overtraining")

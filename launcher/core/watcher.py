@@ -1,0 +1,408 @@
+"""Tells when a model starts training, by watching its TensorBoard event files grow.
+
+A training session of model M starts when:
+- a new `events.out.tfevents.*` file in `logs/M/` or `logs/M/eval/` gets events beyond its
+  file-version header (a new training process always opens a new file; a file that only
+  appears, or a copied-in file with old events, is not training);
+- a file that was idle starts growing again: right after the watcher started (training was
+  already running), or after a pause of at least `pause_for_new_session` seconds that is also
+  clearly longer than the file's usual gap between writes, once one such gap has been seen
+  (slow epochs are not new sessions);
+- Applio writes new `process_pids` into `logs/M/config.json` (its training has begun; the
+  event file that follows belongs to the same session).
+
+The background poll is tiered to stay cheap over hundreds of models. Every poll stats what
+can signal a new run at once: `logs/`, the folder each model's training writes events to
+(its own folder, or `eval/` for Applio; both while neither holds events) whose mtime changes
+when the next run creates its file (a folder is listed again only then), and the event files
+that are hot: new ones still waiting for their first events, and ones that grew within the
+pause. Every few seconds a sweep stats the rest: the other folders, idle event files (growth
+after a long pause) and each config.json. `poll_once()` always sweeps.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from launcher.util.folderstamp import FolderStamp, unsettled_after
+
+log = logging.getLogger(__name__)
+
+EVENT_FILE_PREFIX = "events.out.tfevents."
+RUN_SUBDIRS = ("eval",)  # Applio logs every scalar to logs/<model>/eval/
+CONFIG_NAME = "config.json"
+# A directory changed this recently may change again within the same mtime tick (FAT: 2 s).
+USUAL_GAP_FACTOR = 4.0
+HINT_LIFETIME = 30 * 60.0  # the first epoch after a config.json hint may take this long
+FIRST_EPOCH_WINDOW = HINT_LIFETIME  # a file without events stays hot this long
+SWEEP_PERIOD = 5.0  # at most; shorter for short pauses, so gaps are measured finely enough
+SWEEPS_PER_PAUSE = 20
+RECORD_OVERHEAD = 8 + 4 + 4  # TFRecord: length, crc of length, data, crc of data
+
+
+def header_record_size(path: str | Path) -> int | None:
+    """Size of the first record (the file-version event), or None if not written yet."""
+    try:
+        with open(path, "rb") as file:
+            length_bytes = file.read(8)
+    except OSError:
+        return None
+    if len(length_bytes) < 8:
+        return None
+    return RECORD_OVERHEAD + struct.unpack("<Q", length_bytes)[0]
+
+
+@dataclass
+class _EventFile:
+    size: int
+    header_size: int | None
+    in_baseline: bool
+    hot_until: float  # monotonic: stat'ed on every poll until then, else on sweeps
+    last_growth: float | None = None
+    longest_gap: float | None = None  # between writes in this session; None until one is seen
+
+    def has_events(self, size: int) -> bool:
+        return self.header_size is not None and size > self.header_size
+
+    def is_resumed_after(self, gap: float, pause: float) -> bool:
+        """A pause, not a slow epoch: at least `pause`, and clearly longer than usual gaps."""
+        if self.longest_gap is None:
+            return False
+        return gap >= max(pause, USUAL_GAP_FACTOR * self.longest_gap)
+
+
+@dataclass
+class _Listing:
+    stamp: FolderStamp
+    event_files: list[str]
+    subdirs: list[str]
+
+
+@dataclass
+class _Model:
+    directory: str
+    config: str
+    files: dict[str, _EventFile] = field(default_factory=dict)
+    run_dirs: list[str] = field(default_factory=list)  # its eval/, if there is one
+    listings: tuple[_Listing | None, ...] = (None,)  # of the folder and run_dirs, as last seen
+    event_paths: list[str] = field(default_factory=list)  # files in those listings
+    # Folders whose mtime every poll checks: those its training wrote events to (where the
+    # next run's file will appear), or all of them while none has events. None: list anew.
+    watched: list[tuple[str, _Listing]] | None = None
+    hot_until: float = 0.0  # the latest of its files' hot_until
+    config_mtime_ns: int | None = None
+    pids: tuple[str, ...] = ()
+    last_activity: float | None = None
+    hint_time: float | None = None  # a session began from config.json; its events are to come
+
+
+class TrainingWatcher:
+    """Polls `logs_dir` and calls `on_training_started(model)` once per training session."""
+
+    def __init__(self, logs_dir: Path, on_training_started: Callable[[str], None], *,
+                 interval: float = 0.5, pause_for_new_session: float = 60.0) -> None:
+        self.logs_dir = logs_dir
+        self._root = str(logs_dir)
+        self._on_training_started = on_training_started
+        self._interval = interval
+        self._pause = pause_for_new_session
+        self._sweep_period = min(SWEEP_PERIOD, pause_for_new_session / SWEEPS_PER_PAUSE)
+        self._next_sweep = 0.0
+        self._models: dict[str, _Model] = {}
+        self._listings: dict[str, _Listing] = {}
+        self._root_listing: _Listing | None = None
+        self._unsettled_after_ns = 0  # mtimes after this may still change within their tick
+        self._baseline_taken = False
+        self._poll_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the baseline now (existing logs are not a start), then poll in the background."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        try:
+            self.poll_once()
+        except OSError:
+            log.exception("could not read %s yet; watching it anyway", self.logs_dir)
+        self._thread = threading.Thread(target=self._run, name="training-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=max(5.0, 4 * self._interval))
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._poll(sweep=None)
+            except Exception:
+                log.exception("watching %s failed; trying again", self.logs_dir)
+
+    # ---- one poll ----------------------------------------------------------------------
+
+    def poll_once(self) -> list[str]:
+        """Scan everything once; call back for, and return, the models whose training started
+        since."""
+        return self._poll(sweep=True)
+
+    def _poll(self, sweep: bool | None) -> list[str]:
+        """One poll; `sweep` None: sweep the idle files only when one is due."""
+        with self._poll_lock:
+            now = time.monotonic()
+            if sweep is None:
+                sweep = now >= self._next_sweep
+            if sweep:
+                self._next_sweep = now + self._sweep_period
+            baseline = not self._baseline_taken
+            started = self._scan(now, baseline, sweep)
+            self._baseline_taken = True
+        for model in started:
+            log.info("training started: %s", model)
+            try:
+                self._on_training_started(model)
+            except Exception:
+                log.exception("training-started callback failed for %s", model)
+        return started
+
+    def _scan(self, now: float, baseline: bool, sweep: bool) -> list[str]:
+        self._unsettled_after_ns = unsettled_after()
+        models = self._listing(self._root)
+        if models is None:
+            self._models.clear()
+            self._listings.clear()
+            self._root_listing = None
+            return []
+        if models is not self._root_listing:
+            self._root_listing = models
+            self._forget_models_except(set(models.subdirs))
+        started = []
+        for name in models.subdirs:
+            model = self._models.get(name)
+            if model is None:
+                directory = os.path.join(self._root, name)
+                model = self._models[name] = _Model(directory,
+                                                    os.path.join(directory, CONFIG_NAME))
+            try:
+                if self._scan_model(model, now, baseline, sweep):
+                    started.append(name)
+            except OSError as error:
+                log.debug("skipping %s this time: %s", name, error)
+        return started
+
+    def _forget_models_except(self, names: set[str]) -> None:
+        for gone in self._models.keys() - names:
+            directory = self._models.pop(gone).directory
+            for key in (directory, *(os.path.join(directory, sub) for sub in RUN_SUBDIRS)):
+                self._listings.pop(key, None)
+
+    def _scan_model(self, model: _Model, now: float, baseline: bool, sweep: bool) -> bool:
+        if not sweep and self._unchanged(model):
+            if model.hot_until <= now:
+                return False
+            return self._observe_files(model, now, baseline, everything=False)
+        listing = self._listing(model.directory)
+        if listing is None:
+            model.watched = None
+            return False
+        if listing is not model.listings[0]:
+            model.run_dirs = [os.path.join(model.directory, sub)
+                              for sub in RUN_SUBDIRS if sub in listing.subdirs]
+        listings = (listing, *map(self._listing, model.run_dirs))
+        changed = listings != model.listings
+        if changed:
+            self._update_event_paths(model, listings)
+        started = False
+        if sweep or changed:  # training may have begun in this folder: check Applio's hint
+            started = self._config_hint(model, now, baseline)
+        started = self._observe_files(model, now, baseline, everything=sweep) or started
+        if changed or model.watched is None:
+            model.watched = self._folders_to_watch(model)
+        return started
+
+    def _unchanged(self, model: _Model) -> bool:
+        """No watched folder of the model changed (or may have within its mtime tick)."""
+        if model.watched is None:
+            return False
+        for folder, listing in model.watched:
+            try:
+                mtime_ns = os.stat(folder).st_mtime_ns
+            except OSError:
+                return False
+            if not listing.stamp.still_valid(mtime_ns):
+                return False
+        return True
+
+    def _observe_files(self, model: _Model, now: float, baseline: bool,
+                       everything: bool) -> bool:
+        """Stat new and hot event files, or all of them; True if a session started."""
+        started = False
+        files = model.files
+        for path in model.event_paths:
+            known = files.get(path)
+            if known is None or everything or known.hot_until > now:
+                started = self._observe(model, path, known, now, baseline) or started
+        model.hot_until = max((file.hot_until for file in files.values()), default=0.0)
+        return started
+
+    def _folders_to_watch(self, model: _Model) -> list[tuple[str, _Listing]]:
+        folders = [(folder, listing) for folder, listing
+                   in zip((model.directory, *model.run_dirs), model.listings, strict=True)
+                   if listing is not None]
+        trained = []
+        for folder, listing in folders:
+            paths = (os.path.join(folder, name) for name in listing.event_files)
+            if any((known := model.files.get(path)) and known.has_events(known.size)
+                   for path in paths):
+                trained.append((folder, listing))
+        return trained or folders
+
+    def _update_event_paths(self, model: _Model, listings: tuple[_Listing | None, ...]) -> None:
+        model.listings = listings
+        model.event_paths = [os.path.join(folder, name)
+                             for folder, listing in zip((model.directory, *model.run_dirs),
+                                                        listings, strict=True)
+                             if listing is not None for name in listing.event_files]
+        for gone in model.files.keys() - set(model.event_paths):
+            del model.files[gone]
+
+    def _observe(self, model: _Model, path: str, known: _EventFile | None, now: float,
+                 baseline: bool) -> bool:
+        """Track one event file; True if its growth starts a training session."""
+        try:
+            # os.stat, not DirEntry.stat: on Windows a directory entry's size lags for files
+            # still open for writing.
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return False
+        size = stat.st_size
+        if known is None:
+            return self._first_sight(model, path, stat, now, baseline)
+        grew = size > known.size
+        known.size = size
+        if not grew:
+            return False
+        if known.header_size is None:
+            known.header_size = header_record_size(path)
+        if not known.has_events(size):
+            return False
+        known.hot_until = now + self._pause
+        previous, known.last_growth = known.last_growth, now
+        if previous is None:
+            # The first events we see from this file: a new run, or one already going at start.
+            model.watched = None  # its folder is now one its training writes to
+            return self._session_event(model, now, new_run=not known.in_baseline,
+                                       resumed=known.in_baseline)
+        gap = now - previous
+        if known.is_resumed_after(gap, self._pause):
+            known.longest_gap = None
+            return self._session_event(model, now, resumed=True)
+        known.longest_gap = max(known.longest_gap or 0.0, gap)
+        return self._session_event(model, now)
+
+    def _first_sight(self, model: _Model, path: str, stat: os.stat_result, now: float,
+                     baseline: bool) -> bool:
+        size = stat.st_size
+        age = max(0.0, time.time() - stat.st_mtime)
+        known = model.files[path] = _EventFile(
+            size, header_record_size(path) if size else None, in_baseline=baseline,
+            hot_until=now - age)
+        if not known.has_events(size):
+            known.hot_until += max(self._pause, FIRST_EPOCH_WINDOW)
+            return False
+        known.hot_until += self._pause
+        model.watched = None  # its folder is one its training writes to
+        if baseline:
+            return False
+        if age > self._pause:
+            log.debug("%s arrived with old events (copied in?); not a training start", path)
+            return False
+        known.last_growth = now
+        return self._session_event(model, now, new_run=True)
+
+    def _session_event(self, model: _Model, now: float, *, new_run: bool = False,
+                       resumed: bool = False) -> bool:
+        """Record activity; True if it starts a session (one callback per session)."""
+        idle = model.last_activity is None or now - model.last_activity >= self._pause
+        model.last_activity = now
+        if new_run:
+            hinted = model.hint_time is not None and now - model.hint_time < HINT_LIFETIME
+            model.hint_time = None
+            return not hinted  # after a config.json hint, this run's file is the same session
+        return resumed and idle
+
+    def _config_hint(self, model: _Model, now: float, baseline: bool) -> bool:
+        """Applio's config.json gets new `process_pids` when its training begins."""
+        config = model.config
+        try:
+            mtime_ns = os.stat(config).st_mtime_ns
+        except FileNotFoundError:
+            model.config_mtime_ns, model.pids = None, ()
+            return False
+        if mtime_ns == model.config_mtime_ns:
+            return False
+        model.config_mtime_ns = mtime_ns
+        pids = read_process_pids(Path(config))
+        if pids is None:  # half-written: read it again next time
+            model.config_mtime_ns = None
+            return False
+        previous, model.pids = model.pids, pids
+        if baseline or not pids or pids == previous:
+            return False
+        idle = model.last_activity is None or now - model.last_activity >= self._pause
+        model.last_activity = now
+        if idle:
+            model.hint_time = now
+        return idle
+
+    # ---- directory listings, cached by mtime -------------------------------------------
+
+    def _listing(self, directory: str) -> _Listing | None:
+        """The folder's event files and subfolders; the same object while it is unchanged."""
+        try:
+            mtime_ns = os.stat(directory).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            self._listings.pop(directory, None)
+            return None
+        cached = self._listings.get(directory)
+        if cached is not None and cached.stamp.still_valid(mtime_ns):
+            return cached
+        stamp = FolderStamp.taken(mtime_ns, self._unsettled_after_ns)
+        event_files, subdirs = [], []
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith(EVENT_FILE_PREFIX):
+                    event_files.append(entry.name)
+                elif entry.is_dir():
+                    subdirs.append(entry.name)
+        if cached is not None and (cached.event_files, cached.subdirs) == (event_files, subdirs):
+            cached.stamp = stamp
+            return cached
+        listing = _Listing(stamp, event_files, subdirs)
+        self._listings[directory] = listing
+        return listing
+
+
+def read_process_pids(config: Path) -> tuple[str, ...] | None:
+    """The `process_pids` Applio lists in config.json; () if none; None if unreadable now."""
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pids = data.get("process_pids") if isinstance(data, dict) else None
+    if isinstance(pids, list):
+        return tuple(str(pid) for pid in pids)
+    return (str(pids),) if pids else ()

@@ -1,0 +1,78 @@
+"""A minimal writer of TensorBoard event files with `simple_value` scalars.
+
+It writes what PyTorch's SummaryWriter writes during RVC training, so the demo and the
+benchmarks need neither torch nor TensorBoard in the launcher itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import time
+from pathlib import Path
+from types import TracebackType
+
+from launcher.events.tfrecord import frame
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    value &= (1 << 64) - 1
+    while True:
+        bits = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(bits | 0x80)
+        else:
+            out.append(bits)
+            return bytes(out)
+
+
+def _field_bytes(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def encode_scalar_event(tag: str, value: float, step: int, wall_time: float) -> bytes:
+    """Event{wall_time, step, summary{value{tag, simple_value}}} as protobuf bytes."""
+    summary_value = _field_bytes(1, tag.encode("utf-8")) + b"\x15" + struct.pack("<f", value)
+    summary = _field_bytes(1, summary_value)
+    return (b"\x09" + struct.pack("<d", wall_time) + b"\x10" + _varint(step)
+            + _field_bytes(5, summary))
+
+
+def encode_file_version_event(wall_time: float) -> bytes:
+    return b"\x09" + struct.pack("<d", wall_time) + _field_bytes(3, b"brain.Event:2")
+
+
+def event_file_name(wall_time: float, counter: int = 0) -> str:
+    return f"events.out.tfevents.{int(wall_time)}.{socket.gethostname()}.{os.getpid()}.{counter}"
+
+
+class ScalarEventWriter:
+    """Appends scalar events to one event file in `log_dir`, like SummaryWriter.add_scalar."""
+
+    def __init__(self, log_dir: Path, wall_time: float | None = None, counter: int = 0) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        start = time.time() if wall_time is None else wall_time
+        self.path = log_dir / event_file_name(start, counter)
+        self._file = self.path.open("ab")
+        self._file.write(frame(encode_file_version_event(start)))
+        self._file.flush()
+
+    def add_scalar(self, tag: str, value: float, step: int, wall_time: float | None = None) -> None:
+        when = time.time() if wall_time is None else wall_time
+        self._file.write(frame(encode_scalar_event(tag, value, step, when)))
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ScalarEventWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

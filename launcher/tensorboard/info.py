@@ -1,0 +1,114 @@
+"""TensorBoard's own records of running servers: `<tempdir>/.tensorboard-info/pid-<PID>.info`.
+
+A TensorBoard is "ours" for a logdir when its info file names that logdir and its arguments
+carry the launcher's `--samples_per_plugin` flag (so it serves every point, as the launcher's
+would). The arguments come from TensorBoard's `cache_key`, documented as opaque: if it cannot be
+read, the server is simply not ours and the launcher starts its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from launcher.tensorboard.process import SAMPLES_FLAG, fetch_logdir, same_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TensorBoardInfo:
+    path: Path
+    pid: int
+    port: int
+    logdir: str
+    version: str
+    arguments: tuple[str, ...]
+
+
+def info_dir() -> Path:
+    """Where TensorBoard writes info files; the same temp dir as ours, as it inherits our env."""
+    return Path(tempfile.gettempdir()) / ".tensorboard-info"
+
+
+def decode_arguments(cache_key: str) -> tuple[str, ...]:
+    try:
+        arguments = json.loads(base64.b64decode(cache_key))["arguments"]
+    except (ValueError, TypeError, KeyError):
+        return ()
+    if not isinstance(arguments, list):
+        return ()
+    return tuple(str(argument) for argument in arguments)
+
+
+def parse_info(text: str, path: Path) -> TensorBoardInfo | None:
+    try:
+        fields = json.loads(text)
+        return TensorBoardInfo(path=path, pid=int(fields["pid"]), port=int(fields["port"]),
+                               logdir=str(fields.get("logdir", "")),
+                               version=str(fields.get("version", "")),
+                               arguments=decode_arguments(str(fields.get("cache_key", ""))))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def read_infos(directory: Path | None = None) -> list[TensorBoardInfo]:
+    directory = directory or info_dir()
+    infos = []
+    for path in sorted(directory.glob("pid-*.info")):
+        with contextlib.suppress(OSError):
+            info = parse_info(path.read_text(encoding="utf-8"), path)
+            if info is not None:
+                infos.append(info)
+    return infos
+
+
+def is_ours(info: TensorBoardInfo, logdir: Path) -> bool:
+    flag, value = SAMPLES_FLAG
+    pairs = set(zip(info.arguments, info.arguments[1:], strict=False))
+    has_flag = (flag, value) in pairs or f"{flag}={value}" in info.arguments
+    return has_flag and bool(info.logdir) and same_path(info.logdir, logdir)
+
+
+def is_alive(pid: int) -> bool:
+    """The process runs (zombies do not) and, where we may read it, is a TensorBoard."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return "tensorboard" in " ".join(process.cmdline()).lower()
+    except psutil.AccessDenied:
+        return True
+    except psutil.Error:
+        return False
+
+
+def find_running(logdir: Path, timeout: float = 2.0,
+                 directory: Path | None = None) -> TensorBoardInfo | None:
+    """A live TensorBoard of ours for `logdir` that answers over HTTP with that logdir."""
+    for info in read_infos(directory):
+        if not (is_ours(info, logdir) and is_alive(info.pid)):
+            continue
+        served = fetch_logdir(info.port, timeout)
+        if served is not None and same_path(served, logdir):
+            return info
+    return None
+
+
+def clean_stale(logdir: Path, directory: Path | None = None) -> list[Path]:
+    """Delete info files of ours whose TensorBoard is gone (left behind by a hard kill)."""
+    removed = []
+    for info in read_infos(directory):
+        if is_ours(info, logdir) and not is_alive(info.pid):
+            with contextlib.suppress(OSError):
+                info.path.unlink()
+                removed.append(info.path)
+                log.info("Removed stale TensorBoard info file %s", info.path)
+    return removed

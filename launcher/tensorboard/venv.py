@@ -1,0 +1,259 @@
+"""The isolated venv running the pinned TensorBoard: built once, checked fast, rebuilt if broken.
+
+A marker JSON inside the venv is written last, only after TensorBoard imported from it, so an
+install cut short never looks done. Anything that does not match the marker is deleted and
+built again; the folder is only ever deleted when it carries the launcher's own tag file.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from launcher import winplatform
+from launcher.rvc import paths
+from launcher.rvc.paths import LAUNCHER_DIR_NAME
+from launcher.tensorboard.process import spawn_plan, start_child
+from launcher.util.errors import SetupError
+from launcher.util.jsonfile import write_json
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+DEFAULT_REQUIREMENTS = Path(__file__).with_name("tensorboard-requirements.txt")
+MARKER_NAME = "launcher-venv.json"
+OWNER_TAG_NAME = ".created-by-rvc-tensorboard-launcher"
+PIP_ERROR_LINES = 5
+VERIFY_TIMEOUT = 120.0
+_PINNED_TENSORBOARD = re.compile(r"^tensorboard==([^\s;\\]+)", re.MULTILINE)
+
+
+# pip's own lines that show progress; the rest (index notes, marker skips) only go to the log.
+PIP_PROGRESS_PREFIXES = ("Collecting", "Downloading", "Installing", "Successfully", "ERROR")
+
+
+def _no_progress(_line: str) -> None:
+    pass
+
+
+def pinned_tensorboard_version(requirements_text: str) -> str:
+    match = _PINNED_TENSORBOARD.search(requirements_text)
+    if match is None:
+        raise ValueError("the requirements file pins no tensorboard version")
+    return match.group(1)
+
+
+def _pyvenv_home(venv_dir: Path) -> Path | None:
+    """The base interpreter's folder recorded by the venv, or None if unreadable."""
+    try:
+        text = (venv_dir / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() == "home":
+            return Path(value.strip())
+    return None
+
+
+class TensorBoardVenv:
+    """One venv folder holding exactly the locked TensorBoard, built from one base Python."""
+
+    def __init__(self, venv_dir: Path, base_python: Path, *, requirements: Path | None = None
+                 ) -> None:
+        self.venv_dir = Path(venv_dir).absolute()
+        self.base_python = Path(base_python)
+        self.requirements = Path(requirements or DEFAULT_REQUIREMENTS)
+        text = self.requirements.read_text(encoding="utf-8")
+        self.tensorboard_version = pinned_tensorboard_version(text)
+        self.lock_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._pip: subprocess.Popen[bytes] | None = None
+        self._job: winplatform.KillOnCloseJob | None = None
+        self._cancelled = False
+
+    @property
+    def python(self) -> Path:
+        return Path(paths.venv_python(self.venv_dir))
+
+    @property
+    def marker_file(self) -> Path:
+        return self.venv_dir / MARKER_NAME
+
+    def _expected_marker(self) -> dict[str, str]:
+        return {"tensorboard": self.tensorboard_version, "lock_sha256": self.lock_sha256,
+                "base_python": str(self.base_python)}
+
+    @classmethod
+    def already_built(cls, venv_dir: Path) -> TensorBoardVenv | None:
+        """The venv as its marker describes it, if it is ready: a warm start need not probe
+        for a base Python."""
+        marker = cls.__new__(cls)
+        marker.venv_dir = Path(venv_dir).absolute()
+        recorded = cls.read_marker(marker)
+        base = recorded.get("base_python") if recorded else None
+        if not isinstance(base, str):
+            return None
+        venv = cls(venv_dir, Path(base))
+        return venv if venv.is_ready() else None
+
+    def read_marker(self) -> dict[str, object] | None:
+        try:
+            data = json.loads(self.marker_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def is_ready(self) -> bool:
+        """Marker matches this lock and base, and the interpreters exist; runs nothing."""
+        marker = self.read_marker()
+        if marker is None or any(marker.get(k) != v for k, v in self._expected_marker().items()):
+            return False
+        home = _pyvenv_home(self.venv_dir)
+        return self.python.is_file() and home is not None and home.is_dir()
+
+    def ensure(self, progress: Progress | None = None) -> Path:
+        """Creates, repairs or just confirms the venv; returns its python. Raises SetupError."""
+        say = progress or _no_progress
+        if self.is_ready():
+            say(f"TensorBoard {self.tensorboard_version} is ready")
+            return self.python
+        self._remove_old()
+        say("Creating the TensorBoard environment…")
+        self._create()
+        say(f"Installing TensorBoard {self.tensorboard_version}…")
+        self._install(say)
+        say(f"Checking TensorBoard {self.tensorboard_version}…")
+        base_version = self._verify()
+        self._write_marker(base_version)
+        say(f"TensorBoard {self.tensorboard_version} is ready")
+        return self.python
+
+    def cancel(self) -> None:
+        """Stop an install under way (the launcher is quitting); `ensure` then raises."""
+        self._cancelled = True
+        process = self._pip
+        if process is not None and process.poll() is None:
+            process.kill()
+
+    # ---- steps -------------------------------------------------------------------------
+
+    def _child_env(self) -> dict[str, str]:
+        env = winplatform.cleaned_child_env(os.environ, frozen=paths.is_frozen())
+        env["PYTHONIOENCODING"] = "utf-8"
+        env.pop("VIRTUAL_ENV", None)
+        return env
+
+    def _remove_old(self) -> None:
+        if not self.venv_dir.exists():
+            return
+        # virtualenv empties the folder it creates in, so a creation cut short leaves no tag;
+        # a venv inside the launcher's own folder is the launcher's whatever it holds.
+        owned = ((self.venv_dir / OWNER_TAG_NAME).exists() or self.marker_file.exists()
+                 or self.venv_dir.parent.name == LAUNCHER_DIR_NAME)
+        if self.venv_dir.is_symlink() or not self.venv_dir.is_dir() or not owned:
+            raise SetupError(
+                f"{self.venv_dir} exists but was not made by the launcher, so it will not delete "
+                "it; move or delete that folder and start the launcher again.")
+        log.info("Rebuilding the TensorBoard environment in %s", self.venv_dir)
+        try:
+            shutil.rmtree(self.venv_dir)
+        except OSError as exc:
+            raise SetupError(
+                f"Could not delete the broken TensorBoard environment {self.venv_dir} ({exc}); "
+                "close any TensorBoard still running from it, or delete the folder, and try "
+                "again.") from exc
+
+    def _create(self) -> None:
+        from virtualenv import cli_run
+
+        self.venv_dir.mkdir(parents=True)
+        (self.venv_dir / OWNER_TAG_NAME).write_text(
+            "Made by RVC TensorBoard Launcher; safe to delete.\n", encoding="utf-8")
+        args = [str(self.venv_dir), "-p", str(self.base_python), "--no-periodic-update",
+                "--no-download", "--no-setuptools", "--no-vcs-ignore", "--activators", ""]
+        log.info("virtualenv %s", " ".join(args))
+        try:
+            cli_run(args, setup_logging=False, env=self._child_env())
+        except (Exception, SystemExit) as exc:
+            raise SetupError(
+                f"Could not create the TensorBoard environment with {self.base_python} ({exc}); "
+                "install Python 3.11 from python.org or pass --python with another "
+                "python.exe.") from exc
+        if not self.python.is_file():
+            raise SetupError(
+                f"Creating the TensorBoard environment with {self.base_python} made no "
+                f"{self.python}; install Python 3.11 from python.org or pass --python with "
+                "another python.exe.")
+
+    def pip_command(self) -> list[str]:
+        return [str(self.python), "-m", "pip", "install", "--require-hashes",
+                "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
+                "--no-warn-script-location", "--progress-bar", "off", "-r", str(self.requirements)]
+
+    def _install(self, say: Progress) -> None:
+        command = self.pip_command()
+        log.info("Running %s", " ".join(command))
+        last_lines: collections.deque[str] = collections.deque(maxlen=PIP_ERROR_LINES)
+        plan = dataclasses.replace(spawn_plan(), stdin_watchdog=False)
+        try:
+            if plan.job_object and self._job is None:
+                self._job = winplatform.KillOnCloseJob()
+            process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
+        except OSError as exc:
+            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
+                             "folder and start the launcher again.") from exc
+        assert process.stdout is not None
+        self._pip = process
+        with process:
+            for raw in process.stdout:
+                line = raw.decode("utf-8", errors="replace").rstrip()
+                if not line.strip():
+                    continue
+                log.info("pip: %s", line)
+                last_lines.append(line.strip())
+                if line.lstrip().startswith(PIP_PROGRESS_PREFIXES):
+                    say(line.strip())
+        self._pip = None
+        if self._cancelled:
+            raise SetupError("Setup was stopped before TensorBoard was installed; start the "
+                             "launcher again to finish it.")
+        if process.returncode != 0:
+            said = " | ".join(last_lines) or "nothing"
+            raise SetupError(
+                f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
+                f"{process.returncode}); check the internet connection and start the launcher "
+                f"again. pip said: {said}")
+
+    def _verify(self) -> str:
+        """Imports TensorBoard from the venv; returns the venv's Python version."""
+        probe = ("import sys, tensorboard; print(tensorboard.__version__); "
+                 "print('.'.join(map(str, sys.version_info[:3])))")
+        try:
+            done = subprocess.run(
+                [str(self.python), "-I", "-c", probe], capture_output=True, text=True,
+                timeout=VERIFY_TIMEOUT, stdin=subprocess.DEVNULL, env=self._child_env(),
+                creationflags=winplatform.child_creation_flags())
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SetupError(f"TensorBoard was installed but could not be started ({exc}); "
+                             "start the launcher again to rebuild it.") from exc
+        lines = done.stdout.split()
+        if done.returncode != 0 or not lines or lines[0] != self.tensorboard_version:
+            error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SetupError(
+                f"TensorBoard {self.tensorboard_version} does not import in {self.venv_dir} "
+                f"({error}); start the launcher again to rebuild it.")
+        return lines[1] if len(lines) > 1 else "unknown"
+
+    def _write_marker(self, base_version: str) -> None:
+        marker = {**self._expected_marker(), "base_version": base_version}
+        write_json(self.marker_file, marker)

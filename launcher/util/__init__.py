@@ -1,0 +1,5 @@
+"""Small building blocks that know nothing of RVC or TensorBoard: the coarse-mtime rule
+(folderstamp), atomic JSON files (jsonfile), the user-facing error type (errors).
+
+May import: the standard library only.
+"""

@@ -1,0 +1,177 @@
+"""The core with everything real (venv, TensorBoard, watcher, advisor); the browser is recorded."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from launcher.core.app import LauncherCore
+from launcher.core.settings import Settings
+from launcher.core.state import Phase
+from launcher.events.demo import create_demo_rvc, simulate_training
+from launcher.rvc.folder import RvcFolder
+from launcher.ui.menu import MenuEntry, build_menu
+from tests.helpers import all_gone, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def base_python() -> Path:
+    return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+
+
+@pytest.fixture(scope="module")
+def ready_rvc(tmp_path_factory: pytest.TempPathFactory) -> RvcFolder:
+    """A demo RVC folder whose launcher venv is built once for this module."""
+    rvc = RvcFolder.at(create_demo_rvc(tmp_path_factory.mktemp("app") / "RVC"))
+    LauncherCore(rvc, Settings(), base_python=base_python()).prepare_venv()
+    return rvc
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.files: list[Path] = []
+        self.notes: list[tuple[str, str]] = []
+
+    def open_url(self, url: str) -> bool:
+        self.urls.append(url)
+        return True
+
+
+@pytest.fixture
+def core(ready_rvc: RvcFolder) -> Iterator[tuple[LauncherCore, Recorder]]:
+    recorder = Recorder()
+    settings = Settings(preferred_port=0)
+    core = LauncherCore(ready_rvc, settings, base_python=base_python(),
+                        open_url=recorder.open_url, open_file=recorder.files.append,
+                        advisor_interval=0.5)
+    core.on_notify(lambda title, message: recorder.notes.append((title, message)))
+    core.start()
+    try:
+        yield core, recorder
+    finally:
+        core.shutdown()
+
+
+def tensorboard_tree(core: LauncherCore) -> list[psutil.Process]:
+    """Live (non-zombie) TensorBoard processes below this test process."""
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if "tensorboard" in " ".join(process.cmdline()):
+                found.append(process)
+        except psutil.Error:  # gone, or a zombie waiting to be reaped
+            continue
+    return found
+
+
+def test_core_serves_and_opens_dashboard_once(core: tuple[LauncherCore, Recorder]) -> None:
+    app, recorder = core
+    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
+    assert app.state.url and app.state.url.startswith("http://127.0.0.1:")
+    assert wait_until(lambda: len(recorder.urls) == 1, 5)
+    assert "smoothing=0.987" in recorder.urls[0] and "tagFilter=g%2Ftotal" in recorder.urls[0]
+    app.open_dashboard()
+    app.open_dashboard()
+    assert len(recorder.urls) == 1, "a double click must not open a second tab"
+    assert any("ready" in message for _, message in recorder.notes)
+
+
+def test_training_start_opens_filtered_dashboard(
+        core: tuple[LauncherCore, Recorder], ready_rvc: RvcFolder) -> None:
+    app, recorder = core
+    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
+    stop = threading.Event()
+    trainer = threading.Thread(target=simulate_training,
+                               args=(ready_rvc.root, "Cleo", 200, 0.1, stop))
+    trainer.start()
+    try:
+        assert wait_until(lambda: app.state.phase is Phase.TRAINING, 10), app.state
+        assert app.state.model == "Cleo"
+        assert wait_until(lambda: any("runFilter=" in u and "Cleo" in u for u in recorder.urls), 5)
+    finally:
+        stop.set()
+        trainer.join()
+
+
+def test_menu_actions_drive_the_real_core(core: tuple[LauncherCore, Recorder]) -> None:
+    app, recorder = core
+    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
+
+    def item(label: str) -> MenuEntry:
+        entries = build_menu(app.state, app)
+        return next(e for e in entries if e.text.startswith(label))
+
+    first_tree = {p.pid for p in tensorboard_tree(app)}
+    assert first_tree
+    item("Stop").action()
+    assert wait_until(lambda: app.state.phase is Phase.STOPPED, 20), app.state
+    assert wait_until(lambda: not tensorboard_tree(app), 10)
+    assert item("Start").enabled and not item("Stop").enabled
+    item("Start").action()
+    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 60), app.state
+    auto = item("Auto-open")
+    assert auto.checked is True
+    auto.action()
+    assert app.state.auto_open is False
+    assert Settings.load(app.rvc.paths.settings_file).auto_open is False
+    item("Open logs folder").action()
+    assert recorder.files[-1] == app.rvc.logs_dir
+
+
+def test_advisor_reaches_state_and_plot(core: tuple[LauncherCore, Recorder]) -> None:
+    app, recorder = core
+    assert wait_until(lambda: len(app.state.models) >= 2, 30), app.state
+    summaries = {m.model: m for m in app.state.models}
+    assert summaries["Aria"].overtraining
+    assert not summaries["Ben"].overtraining
+    assert any("Aria" in title for title, _ in recorder.notes)
+    app.open_report("Aria")
+    plot = recorder.files[-1]
+    assert plot.suffix == ".png" and plot.stat().st_size > 1000
+    assert plot.parent == app.rvc.paths.reports_dir
+
+
+def test_quit_leaves_no_process(ready_rvc: RvcFolder) -> None:
+    app = LauncherCore(ready_rvc, Settings(preferred_port=0), base_python=base_python(),
+                       open_url=lambda url: True)
+    app.start()
+    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
+    tree = tensorboard_tree(app)
+    assert tree
+    app.quit()
+    assert app.quit_requested.is_set()
+    assert wait_until(lambda: all_gone(p.pid for p in tree), 15)
+
+
+def test_warm_start_uses_the_built_venv_without_probing_for_python(
+        ready_rvc: RvcFolder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from launcher.tensorboard.venv import TensorBoardVenv
+
+    built = TensorBoardVenv.already_built(ready_rvc.paths.venv_dir)
+    assert built is not None and built.is_ready()
+
+    def no_probe(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("a ready venv must not start a base-Python probe")
+
+    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    core = LauncherCore(ready_rvc, Settings())
+    assert core.prepare_venv() == built.python
+
+
+def test_already_built_refuses_a_venv_without_a_good_marker(tmp_path: Path) -> None:
+    from launcher.tensorboard.venv import MARKER_NAME, TensorBoardVenv
+
+    venv_dir = tmp_path / "TensorBoardLauncher" / "venv"
+    assert TensorBoardVenv.already_built(venv_dir) is None
+    venv_dir.mkdir(parents=True)
+    (venv_dir / MARKER_NAME).write_text("{not json")
+    assert TensorBoardVenv.already_built(venv_dir) is None
+    (venv_dir / MARKER_NAME).write_text('{"base_python": "/nowhere/python", "tensorboard": "x"}')
+    assert TensorBoardVenv.already_built(venv_dir) is None
