@@ -59,7 +59,7 @@ def test_a_folder_that_is_not_an_rvc_folder_is_refused_and_left_alone(
     assert result.returncode == 2, result.stdout + result.stderr
     message = result.stderr.strip()
     assert message.startswith(f"{downloads} is not an RVC folder"), message
-    assert "infer-web.py" in message and "logs/ folder with trained models" in message
+    assert "infer-web.py" in message and f"logs{os.sep} folder with trained models" in message
     assert "--rvc-dir" in message
     assert tree(downloads) == before
 
@@ -83,7 +83,7 @@ def test_an_explicit_custom_install_with_logs_is_used_with_a_warning(tmp_path: P
     assert result.returncode == 1, result.stdout + result.stderr
     assert "custom RVC install" in result.stderr and "nopython" in result.stderr
     log_text = (custom / LAUNCHER_DIR_NAME / "launcher.log").read_text()
-    assert re.search(r"WARNING .*my-rvc has a logs/ folder but none of the known RVC files",
+    assert re.search(r"WARNING .*my-rvc has a logs[/\\] folder but none of the known RVC files",
                      log_text)
 
 
