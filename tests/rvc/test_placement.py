@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
 
+from launcher import winplatform
 from launcher.rvc.folder import APPLIO, UNKNOWN, WEBUI
 from launcher.rvc.placement import (
     examine,
@@ -100,7 +101,7 @@ def test_windows_temp_roots_come_from_the_environment() -> None:
 def test_zip_refusal_for_an_exe_in_the_system_temp_folder(tmp_path: Path) -> None:
     # pytest's tmp_path is under the system temp folder, as a zip viewer's extraction is.
     exe = tmp_path / "Temp1_RVCTensorBoardLauncher.zip" / "RVCTensorBoardLauncher.exe"
-    message = zip_refusal(exe, os.environ, windows=False)
+    message = zip_refusal(exe, os.environ, windows=winplatform.IS_WINDOWS)
     assert message is not None
     assert "Extract the zip first, then move the exe into your RVC folder" in message
     assert str(exe.parent) in message
@@ -108,7 +109,7 @@ def test_zip_refusal_for_an_exe_in_the_system_temp_folder(tmp_path: Path) -> Non
 
 def test_no_zip_refusal_outside_the_temp_folders() -> None:
     exe = Path.home() / "RVC" / "RVCTensorBoardLauncher"
-    assert zip_refusal(exe, {}, windows=False) is None
+    assert zip_refusal(exe, {}, windows=winplatform.IS_WINDOWS) is None
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows (and Wine fakes "

@@ -1,0 +1,161 @@
+"""The wrong-place flow with Windows' real dialogs (the Wine lane): the launcher started outside
+an RVC folder shows its question box, the test reads it and answers Yes, drives the system
+folder picker to an RVC folder, and the launcher started from that folder runs there.
+
+`python -m launcher` stands in for the exe (from source there is nothing to copy; the copy
+itself is tested on Linux with the real one-file binary in tests/test_frozen.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from launcher import APP_NAME
+from launcher.core.instance import read_instance_file
+from launcher.rvc.paths import LauncherPaths
+from launcher.ui.relocate import PICKER_TITLE, QUESTION
+from tests.helpers import kill_pids, tree_pids, wait_until
+
+pytestmark = pytest.mark.skipif(os.name != "nt", reason="Windows dialogs: the Wine lane runs it")
+
+WM_GETTEXT, WM_GETTEXTLENGTH, WM_SETTEXT, WM_COMMAND = 0x000D, 0x000E, 0x000C, 0x0111
+IDOK, IDYES, IDNO = 1, 6, 7
+MESSAGE_BOX_TEXT_ID = 0xFFFF  # the static control that holds a MessageBox's text
+
+
+@dataclass(frozen=True)
+class Window:
+    handle: int
+    title: str
+    class_name: str
+
+
+def _user32() -> ctypes.WinDLL:  # type: ignore[name-defined]
+    user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
+    user32.SendMessageW.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_size_t,
+                                    ctypes.c_void_p]
+    user32.SendMessageW.restype = ctypes.c_ssize_t
+    user32.PostMessageW.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_size_t,
+                                    ctypes.c_void_p]
+    user32.GetDlgItem.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    user32.GetDlgItem.restype = ctypes.c_void_p
+    return user32
+
+
+def _describe(user32: ctypes.WinDLL, handle: int) -> Window:  # type: ignore[name-defined]
+    title = ctypes.create_unicode_buffer(512)
+    user32.GetWindowTextW(ctypes.c_void_p(handle), title, 512)
+    class_name = ctypes.create_unicode_buffer(256)
+    user32.GetClassNameW(ctypes.c_void_p(handle), class_name, 256)
+    return Window(handle, title.value, class_name.value)
+
+
+ENUM_PROC = ctypes.WINFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_void_p)  # type: ignore[attr-defined]
+
+
+def top_windows(pids: set[int]) -> list[Window]:
+    user32 = _user32()
+    found: list[Window] = []
+
+    def visit(handle: int, _: object) -> bool:
+        owner = ctypes.c_ulong()
+        user32.GetWindowThreadProcessId(ctypes.c_void_p(handle), ctypes.byref(owner))
+        if owner.value in pids and user32.IsWindowVisible(ctypes.c_void_p(handle)):
+            found.append(_describe(user32, handle))
+        return True
+
+    user32.EnumWindows(ENUM_PROC(visit), None)
+    return found
+
+
+def child_windows(parent: int) -> list[Window]:
+    user32 = _user32()
+    found: list[Window] = []
+
+    def visit(handle: int, _: object) -> bool:
+        found.append(_describe(user32, handle))
+        return True
+
+    user32.EnumChildWindows(ctypes.c_void_p(parent), ENUM_PROC(visit), None)
+    return found
+
+
+def window_text(handle: int) -> str:
+    user32 = _user32()
+    length = user32.SendMessageW(handle, WM_GETTEXTLENGTH, 0, None)
+    buffer = ctypes.create_unicode_buffer(length + 1)
+    user32.SendMessageW(handle, WM_GETTEXT, length + 1, ctypes.addressof(buffer))
+    return buffer.value
+
+
+def press(dialog: int, button_id: int) -> None:
+    user32 = _user32()
+    button = user32.GetDlgItem(dialog, button_id)
+    assert button, f"no button {button_id} in the dialog"
+    user32.PostMessageW(dialog, WM_COMMAND, button_id, button)  # BN_CLICKED is 0 (high word)
+
+
+def find_window(pids: Iterator[int] | set[int], title: str, timeout: float) -> Window:
+    found: list[Window] = []
+
+    def look() -> bool:
+        found[:] = [w for w in top_windows(set(pids)) if w.title == title]
+        return bool(found)
+
+    assert wait_until(look, timeout, interval=0.2), (
+        f"no window titled {title!r}; the process has {top_windows(set(pids))}")
+    return found[0]
+
+
+@pytest.fixture
+def started() -> Iterator[list[int]]:
+    """Pids of launchers this test starts, killed at the end whatever happened."""
+    pids: list[int] = []
+    yield pids
+    kill_pids(pid for root in pids for pid in tree_pids(root))
+
+
+def test_double_click_outside_rvc_asks_picks_and_starts_in_the_rvc_folder(
+        tmp_path: Path, demo_rvc: Path, started: list[int]) -> None:
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "launcher", "--no-browser", "--python",
+         str(tmp_path / "nopython.exe")], cwd=downloads, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started.append(launcher.pid)
+
+    box = find_window({launcher.pid}, APP_NAME, timeout=60)
+    text = window_text(_user32().GetDlgItem(box.handle, MESSAGE_BOX_TEXT_ID))
+    assert text.startswith(QUESTION), text
+    assert f"{downloads} is not an RVC folder" in text
+    press(box.handle, IDYES)
+
+    picker = find_window({launcher.pid}, PICKER_TITLE, timeout=60)
+    edits = [w for w in child_windows(picker.handle) if w.class_name.lower() == "edit"]
+    assert edits, child_windows(picker.handle)
+    name_box = edits[-1]
+    buffer = ctypes.create_unicode_buffer(str(demo_rvc))
+    _user32().SendMessageW(name_box.handle, WM_SETTEXT, 0, ctypes.addressof(buffer))
+    press(picker.handle, IDOK)
+
+    assert launcher.wait(timeout=60) == 0
+    assert list(downloads.iterdir()) == [], "nothing may be created where it was started"
+    paths = LauncherPaths(demo_rvc)
+    assert wait_until(lambda: paths.log_file.is_file() and f"in {demo_rvc} (RVC WebUI)"
+                      in paths.log_file.read_text(encoding="utf-8"), 120), (
+        "the launcher started in the picked folder never logged")
+    assert wait_until(lambda: read_instance_file(paths.instance_file) is not None, 60)
+    info = read_instance_file(paths.instance_file)
+    assert info is not None
+    started.append(info.pid)
+    assert psutil.pid_exists(info.pid)
