@@ -22,6 +22,7 @@ from launcher.rvc.pathcheck import check_location, has_errors
 from launcher.rvc.placement import examine, not_rvc_sentence
 
 QUESTION = "This is not an RVC folder. Choose your RVC folder?"
+UNUSABLE_QUESTION = "The launcher cannot work in this folder. Choose another RVC folder?"
 PICKER_TITLE = "Choose your RVC folder (the one with logs, runtime or env)"
 PICK_FIX = ("choose Yes to pick your RVC folder: the launcher copies itself there and starts "
             "from it")
@@ -78,13 +79,15 @@ def start_detached(plan: Relaunch) -> subprocess.Popen[bytes]:
         creationflags=winplatform.detached_creation_flags(), **extra)  # type: ignore[arg-type]
 
 
-def problem_with(folder: Path) -> str | None:
-    """Why a picked folder cannot be used, in the words shown to the user; None if it can."""
+def problem_with(folder: Path) -> tuple[str, str] | None:
+    """The question to ask again and why, when a picked folder cannot be used; else None."""
+    windows = winplatform.IS_WINDOWS
     if not examine(folder).accepted(explicit=False):
-        return not_rvc_sentence(folder, PICK_FIX, windows=winplatform.IS_WINDOWS)
+        return QUESTION, not_rvc_sentence(folder, PICK_FIX, windows)
     findings = check_location(folder)
     if has_errors(findings):
-        return "\n".join(f.message for f in findings if f.severity == "error")
+        return UNUSABLE_QUESTION, "\n".join(f.message for f in findings
+                                             if f.severity == "error")
     return None
 
 
@@ -104,7 +107,7 @@ def choose_rvc_folder_and_move(
         folder = Path(picked).absolute()
         problem = problem_with(folder)
         if problem is not None:
-            text = f"{QUESTION}\n\n{problem}"
+            text = "\n\n".join(problem)
             continue
         plan = relaunch_plan(folder, frozen, executable, argv)
         return _copy_and_start(plan, alert)

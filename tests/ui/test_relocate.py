@@ -11,9 +11,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from launcher.events.demo import create_demo_rvc
 from launcher.rvc.paths import LauncherPaths
 from launcher.ui.relocate import (
     QUESTION,
+    UNUSABLE_QUESTION,
     choose_rvc_folder_and_move,
     copy_launcher,
     relaunch_plan,
@@ -130,3 +132,14 @@ def test_a_copy_that_cannot_be_written_is_reported(tmp_path: Path, demo_rvc: Pat
     assert len(dialogs.alerts) == 1
     assert f"Could not put the launcher into {demo_rvc}" in dialogs.alerts[0]
     assert "copy RVCTensorBoardLauncher.exe into" in dialogs.alerts[0]
+
+
+def test_a_picked_rvc_folder_whose_path_breaks_batch_files_is_refused(tmp_path: Path) -> None:
+    bad = create_demo_rvc(tmp_path / "RVC & co")
+    before = tree(bad)
+    dialogs = Dialogs(answers=[True, False], picks=[str(bad)])
+    assert choose_rvc_folder_and_move(SENTENCE, [], ask=dialogs.ask, pick=dialogs.pick,
+                                      alert=dialogs.alert, frozen=False) == 2
+    assert dialogs.questions[1].startswith(f"{UNUSABLE_QUESTION}\n\nThe folder path {bad}")
+    assert '"&"' in dialogs.questions[1]
+    assert tree(bad) == before

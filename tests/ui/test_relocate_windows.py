@@ -124,29 +124,44 @@ def started() -> Iterator[list[int]]:
     kill_pids(pid for root in pids for pid in tree_pids(root))
 
 
+def start_launcher(folder: Path, started: list[int], *args: str) -> subprocess.Popen[bytes]:
+    """A double-click from source: `python -m launcher` with no --rvc-dir, in `folder`."""
+    launcher = subprocess.Popen([sys.executable, "-m", "launcher", *args], cwd=folder,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    started.append(launcher.pid)
+    return launcher
+
+
+def answer_question(pid: int, yes: bool) -> str:
+    """Finds the launcher's question box, returns its text and presses Yes or No."""
+    box = find_window({pid}, APP_NAME, timeout=60)
+    text = window_text(_user32().GetDlgItem(box.handle, MESSAGE_BOX_TEXT_ID))
+    press(box.handle, IDYES if yes else IDNO)
+    assert wait_until(lambda: box.handle not in {w.handle for w in top_windows({pid})}, 20)
+    return text
+
+
+def pick_in_folder_dialog(pid: int, folder: Path) -> None:
+    """Types the folder into the system picker's name box and presses its OK button."""
+    picker = find_window({pid}, PICKER_TITLE, timeout=60)
+    edits = [w for w in child_windows(picker.handle) if w.class_name.lower() == "edit"]
+    assert edits, child_windows(picker.handle)
+    buffer = ctypes.create_unicode_buffer(str(folder))
+    _user32().SendMessageW(edits[-1].handle, WM_SETTEXT, 0, ctypes.addressof(buffer))
+    press(picker.handle, IDOK)
+
+
 def test_double_click_outside_rvc_asks_picks_and_starts_in_the_rvc_folder(
         tmp_path: Path, demo_rvc: Path, started: list[int]) -> None:
     downloads = tmp_path / "Downloads"
     downloads.mkdir()
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "launcher", "--no-browser", "--python",
-         str(tmp_path / "nopython.exe")], cwd=downloads, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    started.append(launcher.pid)
-
-    box = find_window({launcher.pid}, APP_NAME, timeout=60)
-    text = window_text(_user32().GetDlgItem(box.handle, MESSAGE_BOX_TEXT_ID))
+    launcher = start_launcher(downloads, started, "--no-browser", "--python",
+                              str(tmp_path / "nopython.exe"))
+    text = answer_question(launcher.pid, yes=True)
     assert text.startswith(QUESTION), text
     assert f"{downloads} is not an RVC folder" in text
-    press(box.handle, IDYES)
-
-    picker = find_window({launcher.pid}, PICKER_TITLE, timeout=60)
-    edits = [w for w in child_windows(picker.handle) if w.class_name.lower() == "edit"]
-    assert edits, child_windows(picker.handle)
-    name_box = edits[-1]
-    buffer = ctypes.create_unicode_buffer(str(demo_rvc))
-    _user32().SendMessageW(name_box.handle, WM_SETTEXT, 0, ctypes.addressof(buffer))
-    press(picker.handle, IDOK)
+    pick_in_folder_dialog(launcher.pid, demo_rvc)
 
     assert launcher.wait(timeout=60) == 0
     assert list(downloads.iterdir()) == [], "nothing may be created where it was started"
@@ -159,3 +174,17 @@ def test_double_click_outside_rvc_asks_picks_and_starts_in_the_rvc_folder(
     assert info is not None
     started.append(info.pid)
     assert psutil.pid_exists(info.pid)
+
+
+def test_a_picked_folder_that_is_not_rvc_is_named_and_asked_again(
+        tmp_path: Path, started: list[int]) -> None:
+    downloads, music = tmp_path / "Downloads", tmp_path / "Music"
+    downloads.mkdir()
+    music.mkdir()
+    launcher = start_launcher(downloads, started)
+    assert answer_question(launcher.pid, yes=True).startswith(QUESTION)
+    pick_in_folder_dialog(launcher.pid, music)
+    again = answer_question(launcher.pid, yes=False)
+    assert again.startswith(QUESTION) and f"{music} is not an RVC folder" in again, again
+    assert launcher.wait(timeout=60) == 2
+    assert list(downloads.iterdir()) == [] and list(music.iterdir()) == []
