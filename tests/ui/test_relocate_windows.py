@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -104,15 +105,17 @@ def press(dialog: int, button_id: int) -> None:
     user32.PostMessageW(dialog, WM_COMMAND, button_id, button)  # BN_CLICKED is 0 (high word)
 
 
-def find_window(pids: Iterator[int] | set[int], title: str, timeout: float) -> Window:
+def find_window(pid: int, title: str, timeout: float) -> Window:
+    """A visible top window with this title, of the process or its children (a one-file exe
+    runs the app in a child of its bootloader)."""
     found: list[Window] = []
 
     def look() -> bool:
-        found[:] = [w for w in top_windows(set(pids)) if w.title == title]
+        found[:] = [w for w in top_windows(set(tree_pids(pid))) if w.title == title]
         return bool(found)
 
     assert wait_until(look, timeout, interval=0.2), (
-        f"no window titled {title!r}; the process has {top_windows(set(pids))}")
+        f"no window titled {title!r}; the process has {top_windows(set(tree_pids(pid)))}")
     return found[0]
 
 
@@ -124,27 +127,48 @@ def started() -> Iterator[list[int]]:
     kill_pids(pid for root in pids for pid in tree_pids(root))
 
 
-def start_launcher(folder: Path, started: list[int], *args: str) -> subprocess.Popen[bytes]:
-    """A double-click from source: `python -m launcher` with no --rvc-dir, in `folder`."""
-    launcher = subprocess.Popen([sys.executable, "-m", "launcher", *args], cwd=folder,
+def start_launcher(folder: Path, started: list[int], *args: str, exe: Path | None = None,
+                   env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A double-click: the exe with no --rvc-dir, or from source `python -m launcher` in
+    `folder`."""
+    command = [str(exe)] if exe else [sys.executable, "-m", "launcher"]
+    launcher = subprocess.Popen([*command, *args], cwd=folder, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
     started.append(launcher.pid)
     return launcher
 
 
+def wait_for_launcher_in(rvc: Path, started: list[int]) -> None:
+    """The launcher started in `rvc` took it as its RVC folder: its log and instance file."""
+    paths = LauncherPaths(rvc)
+    assert wait_until(lambda: paths.log_file.is_file() and f"in {rvc} (RVC WebUI)"
+                      in paths.log_file.read_text(encoding="utf-8"), 120), (
+        "the launcher started in the picked folder never logged")
+    assert wait_until(lambda: read_instance_file(paths.instance_file) is not None, 60)
+    info = read_instance_file(paths.instance_file)
+    assert info is not None
+    started.append(info.pid)
+    assert psutil.pid_exists(info.pid)
+
+
 def answer_question(pid: int, yes: bool) -> str:
     """Finds the launcher's question box, returns its text and presses Yes or No."""
-    box = find_window({pid}, APP_NAME, timeout=60)
+    return answer_box(pid, IDYES if yes else IDNO)
+
+
+def answer_box(pid: int, button_id: int) -> str:
+    box = find_window(pid, APP_NAME, timeout=60)
     text = window_text(_user32().GetDlgItem(box.handle, MESSAGE_BOX_TEXT_ID))
-    press(box.handle, IDYES if yes else IDNO)
-    assert wait_until(lambda: box.handle not in {w.handle for w in top_windows({pid})}, 20)
+    press(box.handle, button_id)
+    assert wait_until(lambda: box.handle not in {
+        w.handle for w in top_windows(set(tree_pids(pid)))}, 20)
     return text
 
 
 def pick_in_folder_dialog(pid: int, folder: Path) -> None:
     """Types the folder into the system picker's name box and presses its OK button."""
-    picker = find_window({pid}, PICKER_TITLE, timeout=60)
+    picker = find_window(pid, PICKER_TITLE, timeout=60)
     edits = [w for w in child_windows(picker.handle) if w.class_name.lower() == "edit"]
     assert edits, child_windows(picker.handle)
     buffer = ctypes.create_unicode_buffer(str(folder))
@@ -165,15 +189,7 @@ def test_double_click_outside_rvc_asks_picks_and_starts_in_the_rvc_folder(
 
     assert launcher.wait(timeout=60) == 0
     assert list(downloads.iterdir()) == [], "nothing may be created where it was started"
-    paths = LauncherPaths(demo_rvc)
-    assert wait_until(lambda: paths.log_file.is_file() and f"in {demo_rvc} (RVC WebUI)"
-                      in paths.log_file.read_text(encoding="utf-8"), 120), (
-        "the launcher started in the picked folder never logged")
-    assert wait_until(lambda: read_instance_file(paths.instance_file) is not None, 60)
-    info = read_instance_file(paths.instance_file)
-    assert info is not None
-    started.append(info.pid)
-    assert psutil.pid_exists(info.pid)
+    wait_for_launcher_in(demo_rvc, started)
 
 
 def test_a_picked_folder_that_is_not_rvc_is_named_and_asked_again(
@@ -188,3 +204,48 @@ def test_a_picked_folder_that_is_not_rvc_is_named_and_asked_again(
     assert again.startswith(QUESTION) and f"{music} is not an RVC folder" in again, again
     assert launcher.wait(timeout=60) == 2
     assert list(downloads.iterdir()) == [] and list(music.iterdir()) == []
+
+
+# ---- the real windowed exe, when the lane has built one (RVC_LAUNCHER_EXE, a Windows path) --
+
+@pytest.fixture
+def windows_exe() -> Path:
+    exe = os.environ.get("RVC_LAUNCHER_EXE")
+    if not exe or not Path(exe).is_file():
+        pytest.skip("RVC_LAUNCHER_EXE names no built RVCTensorBoardLauncher.exe")
+    return Path(exe)
+
+
+def exe_copy(windows_exe: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    target = folder / windows_exe.name
+    shutil.copyfile(windows_exe, target)
+    return target
+
+
+def test_the_exe_opened_from_its_zip_says_extract_the_zip_first(
+        tmp_path: Path, windows_exe: Path, started: list[int]) -> None:
+    # tmp_path is under %TEMP%, where Explorer's zip view runs what it opens.
+    exe = exe_copy(windows_exe, tmp_path / "Temp1_RVCTensorBoardLauncher.zip")
+    launcher = start_launcher(exe.parent, started, exe=exe)
+    text = answer_box(launcher.pid, IDOK)
+    assert "Extract the zip first, then move the exe into your RVC folder" in text, text
+    assert launcher.wait(timeout=60) == 2
+    assert list(exe.parent.iterdir()) == [exe]
+
+
+def test_the_exe_copies_itself_into_the_picked_rvc_folder_and_the_copy_runs_there(
+        tmp_path: Path, demo_rvc: Path, windows_exe: Path, started: list[int]) -> None:
+    exe = exe_copy(windows_exe, tmp_path / "Downloads")
+    system_temp = tmp_path / "system-temp"  # so Downloads and the RVC folder are not in it
+    system_temp.mkdir()
+    env = {**os.environ, "TEMP": str(system_temp), "TMP": str(system_temp)}
+    launcher = start_launcher(exe.parent, started, "--no-browser", "--python",
+                              str(tmp_path / "nopython.exe"), exe=exe, env=env)
+    assert answer_question(launcher.pid, yes=True).startswith(QUESTION)
+    pick_in_folder_dialog(launcher.pid, demo_rvc)
+    assert launcher.wait(timeout=60) == 0
+    copy = demo_rvc / exe.name
+    assert copy.read_bytes() == exe.read_bytes()
+    wait_for_launcher_in(demo_rvc, started)
+    assert list(exe.parent.iterdir()) == [exe]
