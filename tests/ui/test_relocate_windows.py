@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +60,9 @@ def _describe(user32: ctypes.WinDLL, handle: int) -> Window:  # type: ignore[nam
     return Window(handle, title.value, class_name.value)
 
 
-ENUM_PROC = ctypes.WINFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_void_p)  # type: ignore[attr-defined]
+def _enum_proc(visit: Callable[[int, object], bool]) -> object:
+    prototype = ctypes.WINFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_void_p)  # type: ignore[attr-defined]
+    return prototype(visit)
 
 
 def top_windows(pids: set[int]) -> list[Window]:
@@ -74,7 +76,7 @@ def top_windows(pids: set[int]) -> list[Window]:
             found.append(_describe(user32, handle))
         return True
 
-    user32.EnumWindows(ENUM_PROC(visit), None)
+    user32.EnumWindows(_enum_proc(visit), None)
     return found
 
 
@@ -86,7 +88,7 @@ def child_windows(parent: int) -> list[Window]:
         found.append(_describe(user32, handle))
         return True
 
-    user32.EnumChildWindows(ctypes.c_void_p(parent), ENUM_PROC(visit), None)
+    user32.EnumChildWindows(ctypes.c_void_p(parent), _enum_proc(visit), None)
     return found
 
 
