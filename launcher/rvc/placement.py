@@ -26,7 +26,7 @@ class Placement:
 
     root: Path
     distribution: Distribution
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # model folders in logs/, looked for only when no markers match
     has_logs: bool
 
     @property
@@ -53,15 +53,19 @@ def is_model_folder(folder: Path) -> bool:
 
 
 def examine(root: Path) -> Placement:
-    """Reads the folder (never writes): its distribution and the model folders in logs/."""
+    """Reads the folder (never writes): its distribution, and without one the model folders in
+    logs/ (not listed when markers already tell, to keep the warm start quick)."""
     root = Path(root).absolute()
     logs = root / "logs"
-    try:
-        entries = sorted(logs.iterdir()) if logs.is_dir() else []
-    except OSError:
-        entries = []
-    models = tuple(p.name for p in entries if p.is_dir() and is_model_folder(p))
-    return Placement(root, detect_distribution(root), models, logs.is_dir())
+    distribution = detect_distribution(root)
+    models: tuple[str, ...] = ()
+    if distribution is UNKNOWN and logs.is_dir():
+        try:
+            models = tuple(p.name for p in sorted(logs.iterdir())
+                           if p.is_dir() and is_model_folder(p))
+        except OSError:
+            models = ()
+    return Placement(root, distribution, models, logs.is_dir())
 
 
 def _shown(relative: str, windows: bool) -> str:
