@@ -101,7 +101,12 @@ def choose_rvc_folder_and_move(
     executable = Path(executable or sys.executable)
     text = f"{QUESTION}\n\n{sentence}"
     while ask(text):
-        picked = pick()
+        try:
+            picked = pick()
+        except OSError as exc:
+            alert(f"The folder picker did not open ({exc}). Move {executable.name} into your "
+                  "RVC folder yourself and start it there.")
+            return EXIT_FAILED
         if not picked:
             return EXIT_BAD_INPUT
         folder = Path(picked).absolute()

@@ -103,6 +103,20 @@ def test_cancelling_the_picker_changes_nothing(tmp_path: Path) -> None:
                                       alert=dialogs.alert, frozen=False) == 2
 
 
+def test_a_picker_that_fails_is_reported_not_a_crash(tmp_path: Path) -> None:
+    def broken_picker() -> str | None:
+        raise OSError("the folder picker failed (HRESULT 0x80004005)")
+
+    dialogs = Dialogs(answers=[True], picks=[])
+    exe = tmp_path / "RVCTensorBoardLauncher.exe"
+    code = choose_rvc_folder_and_move(SENTENCE, [], ask=dialogs.ask, pick=broken_picker,
+                                      alert=dialogs.alert, frozen=True, executable=exe)
+    assert code == 1
+    assert dialogs.alerts == ["The folder picker did not open (the folder picker failed "
+                              "(HRESULT 0x80004005)). Move RVCTensorBoardLauncher.exe into "
+                              "your RVC folder yourself and start it there."]
+
+
 def test_a_picked_folder_that_is_not_rvc_gets_the_same_sentence_again(
         tmp_path: Path, demo_rvc: Path, no_stray_launchers: None) -> None:
     wrong = tmp_path / "Music"
