@@ -4,6 +4,8 @@ picker cannot run on Linux (the Wine lane drives the real ones)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +26,7 @@ from tests.helpers import wait_until
 
 SENTENCE = "/home/ann/Downloads is not an RVC folder: ...; choose Yes."
 # The started launcher must get past the folder checks and log, then stop at once.
-QUICK_ARGV = ["setup", "--python", "/nonexistent/python"]
+QUICK_ARGV = ["setup", "--python", f"/nonexistent/python-{os.getpid()}"]
 
 
 class Dialogs:
@@ -48,11 +50,12 @@ class Dialogs:
 
 @pytest.fixture
 def no_stray_launchers() -> Iterator[None]:
-    before = {p.pid for p in psutil.process_iter()}
+    """Waits for the launchers this test started (known by their --python) to end by themselves."""
     yield
     for proc in psutil.process_iter(["cmdline"]):
-        if proc.pid not in before and "launcher" in " ".join(proc.info["cmdline"] or []):
-            proc.wait(timeout=20)  # the started copy ends by itself (bad --python)
+        if QUICK_ARGV[-1] in (proc.info["cmdline"] or []):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.wait(timeout=20)
 
 
 def tree(folder: Path) -> list[Path]:
