@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,12 @@ from pathlib import Path
 from launcher import APP_NAME, __version__, winplatform
 from launcher.rvc.folder import RvcFolder
 from launcher.rvc.paths import default_rvc_root, is_frozen
+from launcher.rvc.placement import (
+    custom_install_warning,
+    examine,
+    not_rvc_sentence,
+    zip_refusal,
+)
 from launcher.ui.messages import show_error
 
 log = logging.getLogger(__name__)
@@ -58,8 +65,13 @@ def resolve_rvc_root(args: argparse.Namespace) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     windowed = not args.no_tray and args.command == "run"
+    implicit = not args.demo and args.rvc_dir is None  # the exe's folder, or the cwd
     if is_frozen():
         winplatform.reset_dll_directory()
+        if implicit and (refusal := zip_refusal(Path(sys.executable), os.environ,
+                                                winplatform.IS_WINDOWS)):
+            show_error(refusal, windowed)
+            return EXIT_BAD_INPUT
     try:
         root = resolve_rvc_root(args)
     except OSError as exc:
@@ -70,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_error(f"The RVC folder {root} does not exist. Put the launcher in your RVC folder "
                    "or pass --rvc-dir.", windowed)
         return EXIT_BAD_INPUT
+    placement = examine(root)
+    if not placement.accepted(explicit=not implicit):
+        relaunch_argv = list(sys.argv[1:] if argv is None else argv)
+        return not_an_rvc_folder(root, implicit, windowed, relaunch_argv)
     rvc = RvcFolder.at(root)
     if args.command == "report":
         from launcher.commands import report
@@ -88,10 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(rvc.paths.log_file, console=False)
     log.info("%s %s in %s (%s)", APP_NAME, __version__, root, rvc.distribution.label)
-    for finding in findings:
-        log.warning(finding.message)
+    warnings = [f.message for f in findings]
+    if placement.custom_install:
+        warnings.insert(0, custom_install_warning(placement, winplatform.IS_WINDOWS))
+    for warning in warnings:
+        log.warning(warning)
         if sys.stderr is not None:
-            print(f"warning: {finding.message}", file=sys.stderr)
+            print(f"warning: {warning}", file=sys.stderr)
 
     from launcher.commands import run, setup
 
@@ -100,3 +119,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(rvc, python=args.python, tray=not args.no_tray, browser=not args.no_browser,
                windowed=windowed, demo_training=args.demo)
 
+
+def not_an_rvc_folder(root: Path, implicit: bool, windowed: bool, argv: list[str]) -> int:
+    """Nothing is created. Double-clicked on Windows: offer to move there; else say so, exit 2."""
+    windows = winplatform.IS_WINDOWS
+    if implicit and windowed and windows:
+        from launcher.ui.relocate import PICK_FIX, PICKER_TITLE, choose_rvc_folder_and_move
+
+        return choose_rvc_folder_and_move(
+            not_rvc_sentence(root, PICK_FIX, windows), argv,
+            ask=lambda text: winplatform.ask_yes_no(APP_NAME, text),
+            pick=lambda: winplatform.pick_folder(PICKER_TITLE),
+            alert=lambda message: show_error(message, windowed))
+    if not implicit:
+        fix = "pass --rvc-dir with your RVC folder (the one with logs, runtime or env)"
+    elif is_frozen():
+        fix = "move the launcher into your RVC folder and start it there"
+    else:
+        fix = "run it in your RVC folder or pass --rvc-dir with your RVC folder"
+    show_error(not_rvc_sentence(root, fix, windows), windowed)
+    return EXIT_BAD_INPUT

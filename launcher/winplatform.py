@@ -21,6 +21,10 @@ PROCESS_TERMINATE = 0x0001
 MB_OK_ICONERROR = 0x00000010
 MB_OK_ICONWARNING = 0x00000030
 MB_TOPMOST = 0x00040000
+MB_YESNO = 0x00000004
+MB_ICONQUESTION = 0x00000020
+IDYES = 6
+DETACHED_PROCESS = 0x00000008
 LONG_PATHS_KEY = r"SYSTEM\CurrentControlSet\Control\FileSystem"
 MAX_PATH = 260
 
@@ -54,6 +58,15 @@ def message_box_style(is_error: bool) -> int:
     return (MB_OK_ICONERROR if is_error else MB_OK_ICONWARNING) | MB_TOPMOST
 
 
+def question_box_style() -> int:
+    return MB_YESNO | MB_ICONQUESTION | MB_TOPMOST
+
+
+def detached_creation_flags(windows: bool = IS_WINDOWS) -> int:
+    """A started copy of the launcher that outlives this one and has no console of its own."""
+    return DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP if windows else 0
+
+
 def long_paths_from_registry_value(value: object) -> bool:
     """LongPathsEnabled is a DWORD: 1 means on; anything else, or missing, means off."""
     return isinstance(value, int) and value == 1
@@ -83,6 +96,21 @@ def long_paths_enabled() -> bool:
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:
     if IS_WINDOWS:
         ctypes.windll.user32.MessageBoxW(None, text, title, message_box_style(is_error))  # type: ignore[attr-defined]
+
+
+def ask_yes_no(title: str, text: str) -> bool:
+    """A Yes/No question box; False off Windows (nobody can answer it there)."""
+    if not IS_WINDOWS:
+        return False
+    answer = ctypes.windll.user32.MessageBoxW(None, text, title, question_box_style())  # type: ignore[attr-defined]
+    return answer == IDYES
+
+
+def pick_folder(title: str) -> str | None:
+    """The system's own folder picker; None when cancelled (or off Windows)."""
+    if not IS_WINDOWS:
+        return None
+    return _pick_folder_dialog(title)
 
 
 class _JobObjectExtendedLimit(ctypes.Structure):
@@ -135,3 +163,83 @@ class KillOnCloseJob:
                 raise ctypes.WinError()  # type: ignore[attr-defined]
         finally:
             kernel32.CloseHandle(process)
+
+
+# ---- the folder picker: IFileOpenDialog with FOS_PICKFOLDERS, through ctypes COM ----------
+
+CLSID_FILE_OPEN_DIALOG = "{DC1C5A9C-E88A-4DDE-A5A1-60F82A20AEF7}"
+IID_IFILE_OPEN_DIALOG = "{D57C7288-D4AD-4768-BE02-9D969532D960}"
+FOS_PICKFOLDERS = 0x00000020
+FOS_FORCEFILESYSTEM = 0x00000040
+FOS_PATHMUSTEXIST = 0x00000800
+SIGDN_FILESYSPATH = 0x80058000
+HRESULT_CANCELLED = 0x800704C7  # HRESULT_FROM_WIN32(ERROR_CANCELLED)
+CLSCTX_INPROC_SERVER = 0x1
+COINIT_APARTMENTTHREADED = 0x2
+# Slots in the vtables (IUnknown 0-2, IModalWindow::Show 3, then IFileDialog in header order).
+SHOW, SET_OPTIONS, GET_OPTIONS, SET_TITLE, GET_RESULT, RELEASE = 3, 9, 10, 17, 20, 2
+SHELL_ITEM_GET_DISPLAY_NAME = 5
+
+
+class _Guid(ctypes.Structure):
+    _fields_ = [("data1", ctypes.c_uint32), ("data2", ctypes.c_uint16),
+                ("data3", ctypes.c_uint16), ("data4", ctypes.c_ubyte * 8)]
+
+
+def _guid(text: str) -> _Guid:
+    guid = _Guid()
+    ctypes.oledll.ole32.CLSIDFromString(text, ctypes.byref(guid))  # type: ignore[attr-defined]
+    return guid
+
+
+def _com_call(obj: ctypes.c_void_p, slot: int, *args: object,
+              argtypes: tuple[type, ...] = ()) -> int:
+    """Calls vtable slot `slot` of a COM object; returns the HRESULT as an unsigned number."""
+    vtable = ctypes.cast(obj, ctypes.POINTER(ctypes.POINTER(ctypes.c_void_p))).contents
+    prototype = ctypes.WINFUNCTYPE(ctypes.c_long, ctypes.c_void_p, *argtypes)  # type: ignore[attr-defined]
+    return prototype(vtable[slot])(obj, *args) & 0xFFFFFFFF
+
+
+def _pick_folder_dialog(title: str) -> str | None:
+    ole32 = ctypes.oledll.ole32  # type: ignore[attr-defined]
+    initialised = ctypes.windll.ole32.CoInitializeEx(None, COINIT_APARTMENTTHREADED) >= 0  # type: ignore[attr-defined]
+    dialog = ctypes.c_void_p()
+    try:
+        ole32.CoCreateInstance(ctypes.byref(_guid(CLSID_FILE_OPEN_DIALOG)), None,
+                               CLSCTX_INPROC_SERVER, ctypes.byref(_guid(IID_IFILE_OPEN_DIALOG)),
+                               ctypes.byref(dialog))
+        options = ctypes.c_uint32()
+        _com_call(dialog, GET_OPTIONS, ctypes.byref(options), argtypes=(ctypes.c_void_p,))
+        _com_call(dialog, SET_OPTIONS,
+                  options.value | FOS_PICKFOLDERS | FOS_FORCEFILESYSTEM | FOS_PATHMUSTEXIST,
+                  argtypes=(ctypes.c_uint32,))
+        _com_call(dialog, SET_TITLE, title, argtypes=(ctypes.c_wchar_p,))
+        shown = _com_call(dialog, SHOW, None, argtypes=(ctypes.c_void_p,))
+        if shown == HRESULT_CANCELLED:
+            return None
+        if shown != 0:
+            raise OSError(f"the folder picker failed (HRESULT 0x{shown:08X})")
+        return _dialog_result_path(dialog)
+    finally:
+        if dialog:
+            _com_call(dialog, RELEASE)
+        if initialised:
+            ctypes.windll.ole32.CoUninitialize()  # type: ignore[attr-defined]
+
+
+def _dialog_result_path(dialog: ctypes.c_void_p) -> str:
+    item = ctypes.c_void_p()
+    result = _com_call(dialog, GET_RESULT, ctypes.byref(item), argtypes=(ctypes.c_void_p,))
+    if result != 0:
+        raise OSError(f"the folder picker gave no folder (HRESULT 0x{result:08X})")
+    text = ctypes.c_wchar_p()
+    try:
+        named = _com_call(item, SHELL_ITEM_GET_DISPLAY_NAME, SIGDN_FILESYSPATH,
+                          ctypes.byref(text), argtypes=(ctypes.c_uint32, ctypes.c_void_p))
+        if named != 0 or text.value is None:
+            raise OSError(f"the chosen folder has no file-system path (HRESULT 0x{named:08X})")
+        return text.value
+    finally:
+        if text:
+            ctypes.windll.ole32.CoTaskMemFree(text)  # type: ignore[attr-defined]
+        _com_call(item, RELEASE)

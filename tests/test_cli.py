@@ -30,17 +30,70 @@ def launcher(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def test_bad_path_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
     rvc = tmp_path / "My RVC (new)"
     rvc.mkdir()
+    (rvc / "go-web.bat").write_text("")
     result = launcher("setup", "--rvc-dir", str(rvc))
     assert result.returncode == 2
     assert "space" in result.stderr.lower()
     assert "(" in result.stderr and ")" in result.stderr
-    assert list(rvc.iterdir()) == []
+    assert list(rvc.iterdir()) == [rvc / "go-web.bat"]
 
 
 def test_missing_folder_is_named(tmp_path: Path) -> None:
     result = launcher("--no-tray", "--rvc-dir", str(tmp_path / "nowhere"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "nowhere" in result.stderr
+
+
+def tree(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*"))
+
+
+@pytest.mark.parametrize("command", ["run", "setup", "report"])
+def test_a_folder_that_is_not_an_rvc_folder_is_refused_and_left_alone(
+        tmp_path: Path, command: str) -> None:
+    downloads = tmp_path / "Downloads"
+    (downloads / "logs" / "2026-11-30").mkdir(parents=True)  # some other app's logs
+    (downloads / "setup.exe").write_text("")
+    before = tree(downloads)
+    result = launcher(command, "--no-tray", "--no-browser", cwd=downloads)
+    assert result.returncode == 2, result.stdout + result.stderr
+    message = result.stderr.strip()
+    assert message.startswith(f"{downloads} is not an RVC folder"), message
+    assert "infer-web.py" in message and f"logs{os.sep} folder with trained models" in message
+    assert "--rvc-dir" in message
+    assert tree(downloads) == before
+
+
+def test_an_explicit_folder_without_markers_or_logs_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = launcher("setup", "--rvc-dir", str(empty))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{empty} is not an RVC folder")
+    assert "pass --rvc-dir with your RVC folder" in result.stderr
+    assert tree(empty) == []
+
+
+def test_an_explicit_custom_install_with_logs_is_used_with_a_warning(tmp_path: Path) -> None:
+    custom = tmp_path / "my-rvc"
+    (custom / "logs").mkdir(parents=True)
+    # Past the folder check, setup fails only on the Python given: no venv is built here (the
+    # venv does not depend on markers; tests/tensorboard builds real ones).
+    result = launcher("setup", "--rvc-dir", str(custom), "--python", str(tmp_path / "nopython"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "custom RVC install" in result.stderr and "nopython" in result.stderr
+    log_text = (custom / LAUNCHER_DIR_NAME / "launcher.log").read_text()
+    assert re.search(r"WARNING .*my-rvc has a logs[/\\] folder but none of the known RVC files",
+                     log_text)
+
+
+def test_a_trained_custom_install_is_an_rvc_folder_without_rvc_dir(tmp_path: Path) -> None:
+    custom = tmp_path / "my-rvc"
+    (custom / "logs" / "Aria").mkdir(parents=True)
+    (custom / "logs" / "Aria" / "config.json").write_text("{}")
+    result = launcher("report", cwd=custom)
+    assert result.returncode == 0, result.stderr
+    assert "Aria" in result.stdout
 
 
 def test_report_table_and_json(demo_rvc: Path) -> None:

@@ -11,7 +11,9 @@ import contextlib
 import importlib.machinery
 import importlib.util
 import json
+import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -278,3 +280,78 @@ def processes_running(binary: Path) -> list[psutil.Process]:
         if proc.info["exe"] == str(binary) or (cmdline and cmdline[0] == str(binary)):
             found.append(proc)
     return found
+
+
+# ---- started in the wrong place (issue 17) ------------------------------------------------
+
+def folder_tree(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*"))
+
+
+def copy_binary(frozen_binary: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / frozen_binary.name
+    shutil.copy2(frozen_binary, exe)
+    return exe
+
+
+@frozen
+def test_binary_started_from_a_temporary_folder_says_extract_the_zip(
+        frozen_binary: Path, tmp_path: Path) -> None:
+    # tmp_path is under the system temp folder, where a zip viewer extracts what it opens.
+    exe = copy_binary(frozen_binary, tmp_path / "Temp1_RVCTensorBoardLauncher.zip")
+    before = folder_tree(tmp_path)
+    result = subprocess.run([str(exe)], stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Extract the zip first, then move the exe into your RVC folder" in result.stderr
+    assert str(exe.parent) in result.stderr
+    assert folder_tree(tmp_path) == before
+    # Given a folder explicitly, the same exe works from there.
+    rvc = create_demo_rvc(tmp_path / "RVC")
+    report = subprocess.run([str(exe), "report", "--rvc-dir", str(rvc)], capture_output=True,
+                            stdin=subprocess.DEVNULL, text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "Aria" in report.stdout
+
+
+@frozen
+def test_binary_in_a_folder_that_is_not_rvc_says_so_and_creates_nothing(
+        frozen_binary: Path, tmp_path: Path) -> None:
+    exe = copy_binary(frozen_binary, tmp_path / "Downloads")
+    system_temp = tmp_path / "system-temp"  # so Downloads is not under the temp folder
+    system_temp.mkdir()
+    before = folder_tree(exe.parent)
+    result = subprocess.run([str(exe)], stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "TMPDIR": str(system_temp)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"{exe.parent} is not an RVC folder"), result.stderr
+    assert "move the launcher into your RVC folder" in result.stderr
+    assert folder_tree(exe.parent) == before
+
+
+@frozen
+def test_binary_copies_itself_into_the_picked_rvc_folder_and_starts_there(
+        frozen_binary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from launcher.ui.relocate import choose_rvc_folder_and_move
+
+    exe = copy_binary(frozen_binary, tmp_path / "Downloads")
+    rvc = create_demo_rvc(tmp_path / "RVC")
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_temp))  # the started copy's temp folder
+    answers = iter([True])
+    code = choose_rvc_folder_and_move(
+        "not an RVC folder", ["setup", "--python", str(tmp_path / "nopython")],
+        ask=lambda _text: next(answers), pick=lambda: str(rvc), alert=pytest.fail,
+        frozen=True, executable=exe)
+    assert code == 0
+    copy = rvc / exe.name
+    assert copy.read_bytes() == exe.read_bytes() and os.access(copy, os.X_OK)
+    log_file = LauncherPaths(rvc).log_file
+    # With no --rvc-dir the copy takes its own folder as the RVC folder.
+    assert wait_until(lambda: log_file.is_file() and f"in {rvc} (RVC WebUI)"
+                      in log_file.read_text(), timeout=60), "the copy never started"
+    # It ends by itself on the missing --python (a zombie until this process reaps it).
+    assert wait_until(lambda: not any(alive(p.pid) for p in processes_running(copy)), timeout=30)

@@ -16,8 +16,10 @@ from launcher.rvc.paths import LauncherPaths, default_rvc_root, venv_python
 from launcher.winplatform import (
     child_creation_flags,
     cleaned_child_env,
+    detached_creation_flags,
     long_paths_from_registry_value,
     message_box_style,
+    question_box_style,
 )
 
 # Values from the Windows SDK headers (winbase.h, winnt.h, winuser.h).
@@ -28,6 +30,12 @@ MB_ICONERROR = 0x10
 MB_ICONWARNING = 0x30
 MB_TOPMOST = 0x40000
 JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000
+MB_YESNO = 0x4
+MB_ICONQUESTION = 0x20
+IDYES = 6
+DETACHED_PROCESS = 0x8
+FOS_PICKFOLDERS = 0x20  # shobjidl.h
+SIGDN_FILESYSPATH = 0x80058000
 
 FROZEN_LINUX_ENV = {
     "PATH": "/usr/bin:/bin",
@@ -126,6 +134,34 @@ def test_message_box_style_is_a_topmost_error_or_warning() -> None:
     assert message_box_style(is_error=False) == MB_ICONWARNING | MB_TOPMOST
 
 
+def test_question_box_is_a_topmost_yes_no_question() -> None:
+    assert question_box_style() == MB_YESNO | MB_ICONQUESTION | MB_TOPMOST
+    assert winplatform.IDYES == IDYES
+
+
+def test_a_started_copy_is_detached_in_its_own_group_on_windows_only() -> None:
+    assert detached_creation_flags(windows=True) == DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
+    assert detached_creation_flags(windows=False) == 0
+
+
+def test_folder_picker_uses_the_sdk_values() -> None:
+    # IFileDialog's vtable: IUnknown (3), IModalWindow::Show, then shobjidl.h's order.
+    order = ["QueryInterface", "AddRef", "Release", "Show", "SetFileTypes", "SetFileTypeIndex",
+             "GetFileTypeIndex", "Advise", "Unadvise", "SetOptions", "GetOptions",
+             "SetDefaultFolder", "SetFolder", "GetFolder", "GetCurrentSelection", "SetFileName",
+             "GetFileName", "SetTitle", "SetOkButtonLabel", "SetFileNameLabel", "GetResult"]
+    slots = (winplatform.SHOW, winplatform.SET_OPTIONS, winplatform.GET_OPTIONS,
+             winplatform.SET_TITLE, winplatform.GET_RESULT, winplatform.RELEASE)
+    names = ("Show", "SetOptions", "GetOptions", "SetTitle", "GetResult", "Release")
+    assert slots == tuple(order.index(name) for name in names)
+    shell_item = ["QueryInterface", "AddRef", "Release", "BindToHandler", "GetParent",
+                  "GetDisplayName"]
+    display_name_slot = winplatform.SHELL_ITEM_GET_DISPLAY_NAME
+    assert display_name_slot == shell_item.index("GetDisplayName")
+    assert winplatform.FOS_PICKFOLDERS == FOS_PICKFOLDERS
+    assert winplatform.SIGDN_FILESYSPATH == SIGDN_FILESYSPATH
+
+
 @pytest.mark.parametrize(("value", "enabled"), [(1, True), (0, False), (None, False),
                                                 ("1", False), (2, False)])
 def test_long_paths_only_when_the_registry_dword_is_one(value: object, enabled: bool) -> None:
@@ -136,6 +172,8 @@ def test_long_paths_only_when_the_registry_dword_is_one(value: object, enabled: 
 def test_windows_calls_are_harmless_elsewhere() -> None:
     winplatform.reset_dll_directory()
     winplatform.show_message_box("title", "text")
+    assert winplatform.ask_yes_no("title", "text") is False
+    assert winplatform.pick_folder("title") is None
     assert winplatform.long_paths_enabled() is True
 
 

@@ -1,5 +1,6 @@
 """The shells over the core: the tray (tray, menu, icon), the headless console (headless),
-and messages shown before any tray exists (messages).
+messages shown before any tray exists (messages), and moving the exe into the RVC folder
+the user picks when started elsewhere (relocate).
 
 May import: launcher.core, launcher.tensorboard, launcher.advisor, launcher.events,
 launcher.rvc, launcher.util, launcher.winplatform.
