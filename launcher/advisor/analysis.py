@@ -55,7 +55,7 @@ DEFAULT_PATIENCE_FRACTION = 0.15  # no longer used: the rise test decides (setti
 MIN_POINTS = 10  # fewer points than this are too early to judge
 MAX_CANDIDATES = 5
 PROMINENCE_IN_NOISE = 3.0  # a mel minimum must stand this many noise sigmas below its sides
-RISE_T = 3.5  # overtraining: the rise after the bend is this many standard errors above 0
+RISE_T = 3.25  # overtraining: the rise after the bend is this many standard errors above 0
 FIT_START_FRACTION = 0.15  # the bend fit skips this share of the run (the early drop)
 ONSET_SPAN_FRACTION = 20
 RECENT_START = 1 / 3  # the trend test looks at the run from this fraction on
@@ -273,8 +273,8 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
         report.warnings.append(f"only {len(steps)} points logged; too early to judge")
         return
     first = _index_at_or_before(steps, steps[0] + FIT_START_FRACTION * (steps[-1] - steps[0]))
-    fit = fit_turn(steps, values, first)
     report.noise_sd = noise_sd(values)
+    fit = fit_turn(steps, values, first)
     if fit is not None and fit.slope_after > 0:
         rise = fit.rise(steps[-1])
         level = abs(fit.level_at_turn) or 1.0

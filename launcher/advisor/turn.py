@@ -26,6 +26,7 @@ SPIKE_SIGMAS = 4.0  # a point this many noise sigmas from its local median is a 
 SPIKE_WINDOW = 3  # the local median spans this many points on each side
 STEP_UNIT = 1000.0  # slopes are per 1000 steps
 MAX_CORRELATION = 0.95
+MAX_BENDS = 200  # bends tried per fit (evenly spread), so a long run costs the same
 
 
 @dataclass(frozen=True)
@@ -79,20 +80,22 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
     if count < 2 * MIN_SIDE + 1:
         return None
     sums = _prefix_sums(xs, ys)
-    best: tuple[float, int, tuple[float, float, float, float]] | None = None
-    for k in range(MIN_SIDE, count - MIN_SIDE + 1):
+    stride = max(1, (count - 2 * MIN_SIDE) // MAX_BENDS)
+    best: tuple[float, int, list[float], float] | None = None
+    for k in range(MIN_SIDE, count - MIN_SIDE + 1, stride):
         fitted = _fit_at(sums, k, xs[k])
         if fitted is not None and (best is None or fitted[0] < best[0]):
-            best = (fitted[0], k, fitted[1:])
+            best = (fitted[0], k, fitted[1], fitted[2])
     if best is None:
         return None
-    rss, k, (a, b1, b2, inverse_22) = best
-    sigma = math.sqrt(max(rss, 0.0) / (count - 3))
-    residuals = [y - a - (b1 if x < xs[k] else b2) * (x - xs[k]) for x, y in zip(xs, ys,
-                                                                               strict=True)]
+    rss, k, (a, b1, q, b2), inverse_b2 = best
+    sigma = math.sqrt(max(rss, 0.0) / (count - 4))
+    c = xs[k]
+    residuals = [y - a - (b1 * (x - c) + q * (x - c) ** 2 if x < c else b2 * (x - c))
+                 for x, y in zip(xs, ys, strict=True)]
     inflation = _correlation_inflation(residuals)
     if sigma > 0:
-        t_after = b2 / (sigma * inflation * math.sqrt(inverse_22))
+        t_after = b2 / (sigma * inflation * math.sqrt(inverse_b2))
     else:
         t_after = math.copysign(math.inf, b2) if b2 else 0.0
     return TurnFit(turn_step=steps[first + k], level_at_turn=a, slope_before=b1,
@@ -100,7 +103,7 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
                    first_step=steps[first])
 
 
-Sums = tuple[list[float], ...]
+Sums = list[list[float]]
 
 
 def _correlation_inflation(residuals: list[float]) -> float:
@@ -117,34 +120,70 @@ def _correlation_inflation(residuals: list[float]) -> float:
 
 
 def _prefix_sums(xs: list[float], ys: list[float]) -> Sums:
-    """Running sums of 1, x, x², y, xy, y² (index i: the first i points)."""
-    columns: Sums = ([0.0], [0.0], [0.0], [0.0], [0.0], [0.0])
+    """Running sums of x^0..x^4, y, xy, x²y and y² (index i: the first i points)."""
+    columns: Sums = [[0.0] for _ in range(9)]
     for x, y in zip(xs, ys, strict=True):
-        for column, term in zip(columns, (1.0, x, x * x, y, x * y, y * y), strict=True):
+        x2 = x * x
+        terms = (1.0, x, x2, x2 * x, x2 * x2, y, x * y, x2 * y, y * y)
+        for column, term in zip(columns, terms, strict=True):
             column.append(column[-1] + term)
     return columns
 
 
-def _fit_at(sums: Sums, k: int, c: float) -> tuple[float, float, float, float, float] | None:
-    """(residual sum of squares, a, b1, b2, (X'X)^-1 for b2) of the bend at point k, x = c.
-    Left of the bend u = x - c, v = 0; from the bend on u = 0, v = x - c."""
-    n, sx, sxx, sy, sxy, syy = (column[-1] for column in sums)
-    n_left, sx_left, sxx_left, sy_left, sxy_left = (column[k] for column in sums[:5])
-    su = sx_left - n_left * c
-    suu = sxx_left - 2 * c * sx_left + n_left * c * c
-    suy = sxy_left - c * sy_left
-    n_right = n - n_left
-    sx_right, sxx_right = sx - sx_left, sxx - sxx_left
-    sv = sx_right - n_right * c
-    svv = sxx_right - 2 * c * sx_right + n_right * c * c
-    svy = (sxy - sxy_left) - c * (sy - sy_left)
-    # Normal equations [[n, su, sv], [su, suu, 0], [sv, 0, svv]] (a, b1, b2) = (sy, suy, svy).
-    det = n * suu * svv - su * su * svv - sv * sv * suu
-    if suu <= 0 or svv <= 0 or det <= 1e-12 * max(1.0, n * suu * svv):
+def _centred(powers: Sequence[float], c: float, order: int) -> float:
+    """Sum of (x - c)^order from the sums of x^0..x^order."""
+    return sum(math.comb(order, j) * (-c) ** (order - j) * powers[j] for j in range(order + 1))
+
+
+def _fit_at(sums: Sums, k: int, c: float) -> tuple[float, list[float], float] | None:
+    """(residual sum of squares, (a, b1, q, b2), (X'X)^-1 for b2) of the bend at point k.
+    Left of the bend u = x - c and the curve is a + b1 u + q u² (a fall that flattens);
+    from the bend on v = x - c and it is a + b2 v (a straight rise or fall)."""
+    total = [column[-1] for column in sums]
+    left = [column[k] for column in sums]
+    right = [t - lo for t, lo in zip(total, left, strict=True)]
+    lp, rp = left[:5], right[:5]
+    lu = [_centred(lp, c, order) for order in range(5)]  # sums of u^0..u^4
+    rv = [_centred(rp, c, order) for order in range(3)]  # sums of v^0..v^2
+    ly, lxy, lx2y = left[5:8]
+    suy = lxy - c * ly
+    suuy = lx2y - 2 * c * lxy + c * c * ly
+    svy = (right[6]) - c * right[5]
+    n = lu[0] + rv[0]
+    matrix = [[n, lu[1], lu[2], rv[1]],
+              [lu[1], lu[2], lu[3], 0.0],
+              [lu[2], lu[3], lu[4], 0.0],
+              [rv[1], 0.0, 0.0, rv[2]]]
+    rhs = [total[5], suy, suuy, svy]
+    solved = _solve(matrix, [rhs, [0.0, 0.0, 0.0, 1.0]])
+    if solved is None:
         return None
-    a = (sy * suu * svv - su * suy * svv - sv * svy * suu) / det
-    b1 = (suy - su * a) / suu
-    b2 = (svy - sv * a) / svv
-    rss = syy - (a * sy + b1 * suy + b2 * svy)
-    inverse_22 = (n * suu - su * su) / det
-    return rss, a, b1, b2, inverse_22
+    beta, unit = solved
+    rss = total[8] - sum(b * r for b, r in zip(beta, rhs, strict=True))
+    return rss, beta, unit[3]
+
+
+def _solve(matrix: list[list[float]], rhs: list[list[float]]) -> list[list[float]] | None:
+    """Gaussian elimination with partial pivoting for a few right-hand sides (None if the
+    matrix is singular)."""
+    size = len(matrix)
+    rows = [row[:] + [b[i] for b in rhs] for i, row in enumerate(matrix)]
+    scale = max(abs(v) for row in matrix for v in row) or 1.0
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) <= 1e-12 * scale:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, size):
+            factor = rows[r][col] / rows[col][col]
+            if factor:
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
+    solutions = []
+    for j in range(len(rhs)):
+        x = [0.0] * size
+        for i in range(size - 1, -1, -1):
+            acc = rows[i][size + j] - sum(rows[i][m] * x[m] for m in range(i + 1, size))
+            x[i] = acc / rows[i][i]
+        solutions.append(x)
+    return solutions
+

@@ -73,6 +73,13 @@ class Run:
         return self.shape in TURNED
 
     @property
+    def rise_percent(self) -> float:
+        """The rise from the bend to the end of the run, % of the level (0: never turns)."""
+        if self.bend is None:
+            return 0.0
+        return 100 * self.rise_slope * (self.last_step - self.bend) / self.level
+
+    @property
     def mel_noise(self) -> float:
         return 0.35 * self.noise + 0.3
 

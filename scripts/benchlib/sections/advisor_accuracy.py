@@ -12,10 +12,10 @@ split (the thresholds were chosen on it) and a held-out split (the figures repor
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import statistics
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from benchlib.context import BenchContext
@@ -25,6 +25,7 @@ HELD_OUT_SEED, CALIBRATION_SEED = 1_000, 500_000
 DELAY_TARGET = 6000  # steps: 30 WebUI log points
 CHART_RISE = 0.005  # the chart "shows a rise": smoothed curve 0.5% of its level above its low
 DELAY_CUT, EARLY_CUT = 1000, 2000
+RISE_BINS = ((0.0, 1.0), (1.0, 2.0), (2.0, 3.01))  # the rise over the whole run after the turn
 
 
 def cut(scalars: dict, step: int) -> dict:
@@ -83,7 +84,8 @@ def evaluate(run: Run, logs: Path) -> dict[str, object]:
     from launcher.events.reader import LogDirReader
 
     scalars = LogDirReader(write_run(run, logs)).refresh()
-    result: dict[str, object] = {"style": run.style, "shape": run.shape, "noise": run.noise}
+    result: dict[str, object] = {"style": run.style, "shape": run.shape, "noise": run.noise,
+                                 "rise_percent": run.rise_percent}
     early = [s for s in range(6000, run.turn_step or run.last_step + 1, EARLY_CUT)]
     alarms = [s for s in early if judge(run, scalars, s).verdict == "overtraining"]
     result["false_alarm"] = bool(alarms)
@@ -101,6 +103,9 @@ def evaluate(run: Run, logs: Path) -> dict[str, object]:
         result["delay"] = None if called is None else called - run.turn_step
         chart = chart_rise_step(run, scalars, whole.total_tag)
         result["chart_delay"] = None if chart is None else chart - run.turn_step
+    else:  # would the chart rule see a lasting rise on a run that never turns?
+        result["chart_false_rise"] = chart_rise_step(
+            dataclasses.replace(run, turn_step=6000), scalars, whole.total_tag) is not None
     return result
 
 
@@ -118,7 +123,8 @@ def summarize_results(results: list[dict]) -> dict[str, object]:
     plateau = [r for r in results if r["shape"] == "plateau"]
     by_noise = {}
     for low, high in NOISE_BINS:
-        group = [r for r in turned if low <= r["noise"] < high or (high == 3.0 and r["noise"] == 3.0)]
+        group = [r for r in turned if low <= r["noise"] < high
+                 or (high == NOISE_BINS[-1][1] and r["noise"] == high)]
         delays = [r["delay"] for r in group if r["delay"] is not None]
         charts = [r["chart_delay"] for r in group if r["chart_delay"] is not None]
         before_chart = [r for r in group if r["delay"] is not None and (
@@ -133,6 +139,16 @@ def summarize_results(results: list[dict]) -> dict[str, object]:
             "chart_never_shows": len(group) - len(charts),
             "called_before_chart_share": _share(len(before_chart), len(group)),
         }
+    low_noise = [r for r in turned if r["noise"] < NOISE_BINS[0][1]]
+    by_rise = {}
+    for low, high in RISE_BINS:
+        group = [r for r in low_noise if low <= r["rise_percent"] < high]
+        delays = [r["delay"] for r in group if r["delay"] is not None]
+        by_rise[f"{low:g}-{high:g}%"] = {
+            "turned_runs": len(group), "delay_median": _median(delays),
+            "within_6k_share": _share(sum(1 for d in delays if d <= DELAY_TARGET), len(group)),
+            "misses": len(group) - len(delays)}
+    never_turn = improving + plateau
     by_style = {}
     for style in ("webui", "mangio", "applio"):
         group = [r for r in turned if r["style"] == style]
@@ -147,7 +163,10 @@ def summarize_results(results: list[dict]) -> dict[str, object]:
         "runs": len(results),
         "turned_runs": len(turned),
         "by_noise": by_noise,
+        "by_rise_noise_up_to_1": by_rise,
         "by_style": by_style,
+        "chart_false_rise_share": _share(sum(r["chart_false_rise"] for r in never_turn),
+                                         len(never_turn)),
         "false_alarms_before_turn_share": _share(sum(r["false_alarm"] for r in turned),
                                                  len(turned)),
         "false_alarms_still_improving_share": _share(
