@@ -84,7 +84,9 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
     best: tuple[float, int, list[float], float] | None = None
     for k in range(MIN_SIDE, count - MIN_SIDE + 1, stride):
         fitted = _fit_at(sums, k, xs[k])
-        if fitted is not None and (best is None or fitted[0] < best[0]):
+        # The curve before the bend falls and flattens: arriving at the bend rising would
+        # let the quadratic take the rise, so such a bend is no bend.
+        if fitted is not None and fitted[1][1] <= 0 and (best is None or fitted[0] < best[0]):
             best = (fitted[0], k, fitted[1], fitted[2])
     if best is None:
         return None
