@@ -1,8 +1,9 @@
 """A PNG of a model's curves with the advisor's evidence marked, drawn with Pillow.
 
-Top panel: `loss/g/total` raw (light) and smoothed as TensorBoard shows it (bold), with the
-run's lowest point (the same step the report gives) and the overtraining onset marked. Bottom panel: raw `loss/g/mel` with the
-candidate minima circled and numbered by rank.
+Top panel: the judged total (`loss/g/total`, Applio's `loss_avg_50/g/total`) raw (light)
+and smoothed as TensorBoard shows it (bold), with the run's lowest point (the step the report
+gives) and the overtraining onset marked. Bottom panel: raw `loss/g/mel` with the candidate
+minima circled and numbered by rank.
 """
 
 from __future__ import annotations
