@@ -59,7 +59,7 @@ def noise_sd(values: Sequence[float]) -> float:
 def despike(values: Sequence[float]) -> list[float]:
     """`values` with points far from their local median (a Hampel filter) replaced by it."""
     limit = SPIKE_SIGMAS * noise_sd(values)
-    if limit <= 0:
+    if limit <= 1e-9 * max((abs(v) for v in values), default=0.0):  # no noise: no spikes
         return list(values)
     count = len(values)
     cleaned = list(values)
@@ -79,6 +79,8 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
     count = len(xs)
     if count < 2 * MIN_SIDE + 1:
         return None
+    offset = statistics.fmean(ys)  # fitted around the mean: better conditioned sums
+    ys = [y - offset for y in ys]
     sums = _prefix_sums(xs, ys)
     stride = max(1, (count - 2 * MIN_SIDE) // MAX_BENDS)
     best: tuple[float, int, list[float], float] | None = None
@@ -100,7 +102,7 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
         t_after = b2 / (sigma * inflation * math.sqrt(inverse_b2))
     else:
         t_after = math.copysign(math.inf, b2) if b2 else 0.0
-    return TurnFit(turn_step=steps[first + k], level_at_turn=a, slope_before=b1,
+    return TurnFit(turn_step=steps[first + k], level_at_turn=a + offset, slope_before=b1,
                    slope_after=b2, t_after=t_after, noise_sd=sigma, points_after=count - k,
                    first_step=steps[first])
 
