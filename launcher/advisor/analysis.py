@@ -12,7 +12,7 @@ mean of 50 steps, since its per-epoch `loss/g/total` is one batch's value):
   bends at a step after which the curve rises, the rise's t statistic (noise from the fit's
   residuals, spikes removed) is above RISE_T, calibrated on the corpus so that runs that
   have not turned are rarely called, and the fitted rise is more than `tolerance` of the
-  level. The onset is the run's lowest point (below), or the bend if that comes first;
+  level. The onset is the run's lowest point (below), or the bend if that is at the end;
 - `improving`: the curve over the last two thirds of the run still falls, really
   (least-squares slope more than TREND_T standard errors below zero) and by more than
   IMPROVING_FALL of its level;
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from launcher.advisor.smoothing import tensorboard_smooth
-from launcher.advisor.turn import fit_turn, noise_sd
+from launcher.advisor.turn import MIN_SIDE, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
@@ -283,8 +283,8 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
                 and fit.rise(steps[-1]) > tolerance * level):
             report.verdict = "overtraining"
             # The zero-lag minimum places the lowest point better than the bend of the
-            # fit (1k vs 3k steps median error on the corpus).
-            if fit.turn_step < report.min_step:
+            # fit (1k vs 3k steps median error on the corpus), unless it is at the very end.
+            if lowest > len(steps) - 1 - MIN_SIDE:
                 lowest = steps.index(fit.turn_step)
                 report.min_step = fit.turn_step
             report.onset_step = report.min_step
