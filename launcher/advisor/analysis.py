@@ -288,7 +288,9 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
                 lowest = steps.index(fit.turn_step)
                 report.min_step = fit.turn_step
             report.onset_step = report.min_step
-            report.rise_percent = 100 * (curve[-1] - curve[lowest]) / (abs(curve[lowest]) or 1)
+            # From the lowest point to the fitted line's end (a smoothed end lags the rise).
+            end_level = fit.level_at_turn + fit.rise(steps[-1])
+            report.rise_percent = 100 * (end_level - curve[lowest]) / (abs(curve[lowest]) or 1)
             report.rise_t = fit.t_after
             report.noise_sd = fit.noise_sd
             return

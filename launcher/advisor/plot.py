@@ -65,7 +65,7 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
     mel = _finite(scalars.get(MEL_TAG))
     steps = total.steps + mel.steps
     x_range = _padded((min(steps), max(steps))) if steps else (0.0, 1.0)
-    top = _panel(total.values, 40, 280, x_range)
+    top = _panel(total.values, 56, 280, x_range)  # room for the title above its own
     bottom = _panel([v for v in mel.values if v < MEL_DISPLAY_CLAMP] or mel.values, 320, 500,
                     x_range)
     for panel in (top, bottom):
