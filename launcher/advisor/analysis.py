@@ -56,6 +56,7 @@ MIN_POINTS = 10  # fewer points than this are too early to judge
 MAX_CANDIDATES = 5
 PROMINENCE_IN_NOISE = 3.0  # a mel minimum must stand this many noise sigmas below its sides
 RISE_T = 3.25  # overtraining: the rise after the bend is this many standard errors above 0
+STAY_T = 2.0  # a model already called overtraining stays so down to this
 FIT_START_FRACTION = 0.15  # the bend fit skips this share of the run (the early drop)
 ONSET_SPAN_FRACTION = 20
 RECENT_START = 1 / 3  # the trend test looks at the run from this fraction on
@@ -185,9 +186,11 @@ class Advisor:
             if previous is not None and previous[0] is scalars and previous[1] is checkpoints:
                 reports[model] = previous[2]
                 continue
+            called = previous is not None and previous[2].verdict == "overtraining"
             report = analyze(model, scalars, checkpoints, tolerance=self.tolerance,
                              patience_fraction=self.patience_fraction,
-                             smoothing=self.smoothing, per_epoch_logging=per_epoch)
+                             smoothing=self.smoothing, per_epoch_logging=per_epoch,
+                             already_called=called)
             self._reports[model] = (scalars, checkpoints, report)
             reports[model] = report
         return reports
@@ -221,9 +224,11 @@ class Advisor:
 def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: CheckpointIndex, *,
             tolerance: float = DEFAULT_TOLERANCE,
             patience_fraction: float = DEFAULT_PATIENCE_FRACTION, smoothing: float = 0.987,
-            per_epoch_logging: bool = False) -> ModelReport:
-    """One model's report from its scalars and saved files. (`patience_fraction` is kept
-    for the callers and settings files; the rise test needs none.)"""
+            per_epoch_logging: bool = False, already_called: bool = False) -> ModelReport:
+    """One model's report from its scalars and saved files. A model already called
+    `overtraining` stays so while its rise keeps STAY_T standard errors, so one noisy
+    refresh does not flip the verdict back. (`patience_fraction` is kept for the callers
+    and settings files; the rise test needs none.)"""
     total = scalars.get(TOTAL_TAG)
     report = ModelReport(model, "no data", smoothing=smoothing)
     averaged = scalars.get(TOTAL_AVERAGE_TAG)
@@ -247,7 +252,8 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
     spacing = None
     if per_epoch_logging:  # one point per epoch: the spacing of the per-epoch tag
         spacing = _median_spacing(_finite(total)[0] if total is not None else steps)
-    _judge(report, steps, values, tolerance, smoothing)
+    _judge(report, steps, values, tolerance, smoothing,
+           STAY_T if already_called else RISE_T)
     if report.onset_step is not None:
         report.onset_epoch, report.epoch_is_estimate = checkpoints.epoch_for_step(
             report.onset_step, spacing)
@@ -264,7 +270,7 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
 
 
 def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance: float,
-           smoothing: float) -> None:
+           smoothing: float, rise_t: float) -> None:
     smoothed = tensorboard_smooth(values, smoothing)
     report.chart_min_step = steps[min(range(len(smoothed)), key=smoothed.__getitem__)]
     curve = zero_lag_smooth(values, smoothing)
@@ -279,7 +285,7 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
     fit = fit_turn(steps, values, first)
     if fit is not None and fit.slope_after > 0:
         level = abs(fit.level_at_turn) or 1.0
-        if (fit.t_after > RISE_T and fit.slope_before < fit.slope_after
+        if (fit.t_after > rise_t and fit.slope_before < fit.slope_after
                 and fit.rise(steps[-1]) > tolerance * level):
             report.verdict = "overtraining"
             # The zero-lag minimum places the lowest point better than the bend of the
@@ -294,10 +300,10 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
             report.rise_t = fit.t_after
             report.noise_sd = fit.noise_sd
             return
-        if fit.t_after > RISE_T / 2:
+        if fit.t_after > rise_t / 2:
             report.warnings.append(
                 f"{report.total_tag} may be rising since step {fit.turn_step} "
-                f"({fit.t_after:.1f} standard errors, {RISE_T:g} needed); not yet sure")
+                f"({fit.t_after:.1f} standard errors, {rise_t:g} needed); not yet sure")
     recent = _index_at_or_before(steps, steps[0] + (steps[-1] - steps[0]) * RECENT_START)
     slope, t_value = linear_trend(steps[recent:], values[recent:])
     fall = -slope * (steps[-1] - steps[recent])

@@ -164,3 +164,17 @@ def test_answer_names_epochs_then_files() -> None:
     unsaved = ModelReport("M", "plateau", candidates=[candidate(1, None, None)])
     assert unsaved.answer() == "Try epoch ? (no saved weight files found)"
     assert ModelReport("M", "improving").answer() == "No epochs to suggest yet"
+
+
+def test_a_called_model_stays_called_through_a_noisy_refresh() -> None:
+    """Between STAY_T and RISE_T standard errors: not called fresh, kept once called."""
+    for seed in range(200):
+        values = hinge(150, 70, -0.01, 0.004, noise=1.0, seed=seed)
+        fresh = report_for(values)
+        if fresh.verdict != "overtraining" and fresh.warnings:
+            scalars = {"loss/g/total": ScalarSeries(steps_for(150), values, [0.0] * 150)}
+            kept = analyze("M", scalars, CheckpointIndex(), already_called=True)
+            if kept.rise_t is not None:
+                assert 2.0 < kept.rise_t < RISE_T and kept.verdict == "overtraining"
+                return
+    raise AssertionError("no draw fell between the two thresholds")
