@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from launcher.advisor.smoothing import tensorboard_smooth
-from launcher.advisor.turn import MIN_SIDE, fit_turn, noise_sd
+from launcher.advisor.turn import MIN_AFTER, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
@@ -290,7 +290,7 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
             report.verdict = "overtraining"
             # The zero-lag minimum places the lowest point better than the bend of the
             # fit (1k vs 3k steps median error on the corpus), unless it is at the very end.
-            if lowest > len(steps) - 1 - MIN_SIDE:
+            if lowest > len(steps) - 1 - MIN_AFTER:
                 lowest = steps.index(fit.turn_step)
                 report.min_step = fit.turn_step
             report.onset_step = report.min_step

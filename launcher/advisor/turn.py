@@ -21,7 +21,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MIN_SIDE = 8  # points on each side of a bend
+MIN_SIDE = 8  # points before a bend
+MIN_AFTER = 20  # points after a bend: a shorter rise is too easily a few noisy points
 SPIKE_SIGMAS = 4.0  # a point this many noise sigmas from its local median is a spike
 SPIKE_WINDOW = 3  # the local median spans this many points on each side
 STEP_UNIT = 1000.0  # slopes are per 1000 steps
@@ -77,14 +78,14 @@ def fit_turn(steps: Sequence[int], values: Sequence[float],
     xs = [(s - steps[-1]) / STEP_UNIT for s in steps[first:]]  # last step at 0: small numbers
     ys = despike(values[first:])
     count = len(xs)
-    if count < 2 * MIN_SIDE + 1:
+    if count < MIN_SIDE + MIN_AFTER + 1:
         return None
     offset = statistics.fmean(ys)  # fitted around the mean: better conditioned sums
     ys = [y - offset for y in ys]
     sums = _prefix_sums(xs, ys)
-    stride = max(1, (count - 2 * MIN_SIDE) // MAX_BENDS)
+    stride = max(1, (count - MIN_SIDE - MIN_AFTER) // MAX_BENDS)
     best: tuple[float, int, list[float], float] | None = None
-    for k in range(MIN_SIDE, count - MIN_SIDE + 1, stride):
+    for k in range(MIN_SIDE, count - MIN_AFTER + 1, stride):
         fitted = _fit_at(sums, k, xs[k])
         # The curve before the bend falls and flattens: arriving at the bend rising would
         # let the quadratic take the rise, so such a bend is no bend.
