@@ -8,11 +8,12 @@ by prominence, lowest first, each mapped to its epoch and saved weight file.
 
 Then the verdict, for `loss/g/total` (Applio: `loss_avg_50/g/total` where it exists, the
 mean of 50 steps, since its per-epoch `loss/g/total` is one batch's value):
-- `overtraining`: a two-segment line fit over the run after its first part (`turn.fit_turn`)
-  bends at a step after which the curve rises, the rise's t statistic (noise from the fit's
-  residuals, spikes removed) is above RISE_T, calibrated on the corpus so that runs that
-  have not turned are rarely called, and the fitted rise is more than `tolerance` of the
-  level. The onset is the run's lowest point (below), or the bend if that is at the end;
+- `overtraining`: a two-segment fit over the run after its first part (`turn.fit_turn`: a
+  fall that may flatten, then a straight line) bends at a step after which the curve rises,
+  the rise's t statistic (noise from the fit's residuals, spikes removed) is above RISE_T,
+  calibrated on the corpus so that runs that have not turned are rarely called, and the
+  fitted rise is more than `tolerance` of the level. The onset is the run's lowest point
+  (below), or the bend if that point is at the very end;
 - `improving`: the curve over the last two thirds of the run still falls, really
   (least-squares slope more than TREND_T standard errors below zero) and by more than
   IMPROVING_FALL of its level;

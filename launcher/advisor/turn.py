@@ -1,12 +1,13 @@
 """Where a loss curve turned, and how sure it is that the curve rises since.
 
-A continuous two-segment ("broken stick") least-squares fit over the later part of the run:
-y = a + b1 * min(x - c, 0) + b2 * max(x - c, 0). The bend c is the logged step that leaves
-the smallest residual sum of squares (the change-point estimate); the rise after it is
+A continuous two-segment least-squares fit over the later part of the run: before the bend
+c a fall that may flatten, a + b1 u + q u² (u = x - c <= 0, arriving at c not rising), from
+the bend on a straight line, a + b2 v (v = x - c >= 0). The bend is the logged step that
+leaves the smallest residual sum of squares (the change-point estimate); the rise after it is
 judged by the t statistic of b2, with the noise taken from the fit's own residuals (widened
-when they are correlated from point to point, as a curve's leftover bends are). Spikes
-are replaced by the local median first, so one bad batch moves neither the bend nor the
-noise estimate. Every fit is O(1) from prefix sums, so trying every bend is O(points).
+when they are correlated from point to point, as a curve's leftover bends are). Spikes are
+replaced by the local median first, so one bad batch moves neither the bend nor the noise
+estimate. Every fit is O(1) from prefix sums, so trying every bend is O(points).
 
 Because the bend is chosen by the data, b2's t statistic under "no rise" is larger than a
 plain t; the threshold the advisor uses was calibrated for that on a corpus of generated runs
