@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("cold_setup", "warm_start", "training_detection", "crash_recovery", "idle_cost",
-            "advisor", "frozen_binary")
+            "advisor", "advisor_accuracy", "frozen_binary")
 # Every summary each section must carry: (section, dotted key).
 SUMMARIES = (
     ("cold_setup", "warm_cache.launcher"),
@@ -113,3 +114,31 @@ def test_summaries_and_table_render_from_measurements() -> None:
     assert ("| Warm start to HTTP 200 (s) | 1.1 (1–1.2) | bare tensorboard: 1.05 (0.9–2) "
             "| ×1.048; target overhead < 10%: met |") in markdown
     assert "| advisor | failed | – | ImportError: no advisor |" in markdown
+
+
+def test_corpus_runs_are_real_event_files_with_known_answers(tmp_path: Path) -> None:
+    """The accuracy corpus: each logging style writes what it should, the reader reads it
+    back (a resumed run's repeated steps once), and a run is scored end to end."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from benchlib.corpus import corpus, write_run
+    from benchlib.sections.advisor_accuracy import evaluate
+
+    from launcher.events.reader import LogDirReader
+
+    runs = corpus(12, first_seed=42)
+    assert {run.style for run in runs} == {"webui", "mangio", "applio"}
+    for run in runs:
+        scalars = LogDirReader(write_run(run, tmp_path / run.name)).refresh()
+        total = scalars["loss/g/total"]
+        assert total.steps == sorted(set(total.steps)) == run.log_steps()
+        assert ("loss_avg_50/g/total" in scalars) == (run.style == "applio")
+        if run.turned:
+            assert run.turn_step is not None
+            assert run.curve(run.turn_step) <= min(run.curve(s) for s in run.log_steps()
+                                                   if s > 5 * run.early_tau) + 1e-3
+        if run.nan_from is not None:
+            assert any(math.isnan(v) for v in total.values)
+        mel = scalars["loss/g/mel"].values
+        assert max(v for v in mel if not math.isnan(v)) <= 75.0
+    scored = evaluate(runs[0], tmp_path / "scored")
+    assert {"false_alarm", "hits", "candidates", "tag"} <= set(scored)

@@ -2,23 +2,25 @@
 
 Advisory only: it reads event files and file names, and never touches training.
 
-Verdict, for `loss/g/total`. Its lowest point is taken on the curve as TensorBoard smooths it
-(the distribution's weight), as the guide's user would read it. Then, with `patience` =
-`patience_fraction` of the run so far in steps and `window` = the points in that many steps:
-- `overtraining`: that lowest point is at least `patience` old, and the mean of the last
-  `window` raw points exceeds the mean of `window` points around the onset by more than the
-  tolerance (relative) and more than three standard errors of that difference (so a noisy
-  per-epoch curve is not judged by its wiggles, nor a smooth one by its noise floor);
-- `improving`: otherwise, if the smoothed curve made its lowest point within the last
-  `patience` steps and the raw curve over the last two thirds of the run still falls, both
-  really (least-squares slope more than two standard errors below zero) and by more than
-  the tolerance over that stretch;
-- `plateau`: neither; a rise not yet confirmed adds a warning.
-The onset reported is the minimum of a zero-lag (forward then backward) smoothing:
-TensorBoard's one-sided average lags a turn by about 1/(1 - weight) points (77 at 0.987).
+The answer first: the epochs to listen to. Best candidates are the clear dips of raw
+`loss/g/mel` (what the guide asks to hover over): local minima standing out from the noise
+by prominence, lowest first, each mapped to its epoch and saved weight file.
 
-Best candidates: prominent local minima of raw `loss/g/mel` (it is what the guide asks to
-hover over), lowest first, each mapped to its epoch and saved weight file.
+Then the verdict, for `loss/g/total` (Applio: `loss_avg_50/g/total` where it exists, the
+mean of 50 steps, since its per-epoch `loss/g/total` is one batch's value):
+- `overtraining`: a two-segment fit over the run after its first part (`turn.fit_turn`: a
+  fall that may flatten, then a straight line) bends at a step after which the curve rises,
+  the rise's t statistic (noise from the fit's residuals, spikes removed) is above RISE_T,
+  calibrated on the corpus so that runs that have not turned are rarely called, and the
+  fitted rise is more than `tolerance` of the level. The onset is the run's lowest point
+  (below), or the bend if that point is at the very end;
+- `improving`: the curve over the last two thirds of the run still falls, really
+  (least-squares slope more than TREND_T standard errors below zero) and by more than
+  IMPROVING_FALL of its level;
+- `plateau`: neither: no longer improving, so more epochs will not help, but not rising.
+The lowest point, in every verdict, is the minimum of a zero-lag (forward then backward)
+smoothing: TensorBoard's one-sided average lags a turn by about 1/(1 - weight)
+points (77 at 0.987); `chart_min_step` keeps the step the chart itself shows lowest.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from launcher.advisor.smoothing import tensorboard_smooth
+from launcher.advisor.turn import MIN_AFTER, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
@@ -44,18 +47,22 @@ from launcher.util.folderstamp import FolderStamp, unsettled_after
 log = logging.getLogger(__name__)
 
 TOTAL_TAG = "loss/g/total"
+TOTAL_AVERAGE_TAG = "loss_avg_50/g/total"  # Applio: the mean of the last 50 steps
 MEL_TAG = "loss/g/mel"
 EPOCH_TAG = "epoch"
 MEL_DISPLAY_CLAMP = 75.0  # the WebUI and Mangio log min(mel, 75) and min(kl, 9)
-DEFAULT_TOLERANCE = 0.01
-DEFAULT_PATIENCE_FRACTION = 0.15
+DEFAULT_TOLERANCE = 0.002  # a fitted rise smaller than this share of the level is not one
+DEFAULT_PATIENCE_FRACTION = 0.15  # no longer used: the rise test decides (settings files)
 MIN_POINTS = 10  # fewer points than this are too early to judge
 MAX_CANDIDATES = 5
 PROMINENCE_IN_NOISE = 3.0  # a mel minimum must stand this many noise sigmas below its sides
-NOISE_SIGMAS = 3.0  # a rise must exceed this many standard errors of the level difference
+RISE_T = 3.25  # overtraining: the rise after the bend is this many standard errors above 0
+STAY_T = 2.0  # a model already called overtraining stays so down to this
+FIT_START_FRACTION = 0.15  # the bend fit skips this share of the run (the early drop)
 ONSET_SPAN_FRACTION = 20
 RECENT_START = 1 / 3  # the trend test looks at the run from this fraction on
-TREND_T = 2.0  # improving: the recent half's slope is this many standard errors below 0
+TREND_T = 2.0  # improving: the recent slope is this many standard errors below 0
+IMPROVING_FALL = 0.005  # improving: the recent stretch fell by more than this share
 COLLAPSE_MIN_POINTS = 20
 PER_EPOCH_LOGGING = {"applio", "mangio"}  # one point per epoch: spacing = steps per epoch
 
@@ -78,12 +85,17 @@ class ModelReport:
     onset_step: int | None = None
     onset_epoch: int | None = None
     epoch_is_estimate: bool = True
-    min_step: int | None = None  # the lowest point of the smoothed curve, as TensorBoard shows
+    min_step: int | None = None  # the run's lowest point (the onset when overtraining)
     last_step: int | None = None
     points: int = 0
     candidates: list[Candidate] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     smoothing: float = 0.987
+    total_tag: str = TOTAL_TAG  # the curve the verdict was judged on
+    chart_min_step: int | None = None  # where the smoothed chart shows its minimum (it lags)
+    rise_percent: float | None = None  # fitted rise since the lowest point, % of its level
+    rise_t: float | None = None  # that rise in standard errors
+    noise_sd: float | None = None  # the noise of one logged point of total_tag
 
     def headline(self) -> str:
         if self.verdict == "overtraining" and self.onset_step is not None:
@@ -92,6 +104,41 @@ class ModelReport:
             epoch = f"~{self.onset_epoch}" if self.epoch_is_estimate else str(self.onset_epoch)
             return f"overtraining since step {self.onset_step} (epoch {epoch})"
         return self.verdict
+
+    def try_epochs(self) -> list[str]:
+        """The candidates' epochs as shown ("78", "~140", "?"), best first."""
+        return [_epoch_label(c.epoch, c.epoch_is_estimate) for c in self.candidates]
+
+    def answer(self) -> str:
+        """The epochs to listen to first, and their files: what the user came for."""
+        if not self.candidates:
+            return ("No epochs to suggest yet" if self.verdict != "no data"
+                    else "Nothing logged yet")
+        text = f"Try epoch{'s' if len(self.candidates) > 1 else ''} " + ", ".join(
+            self.try_epochs())
+        files = [c.weight_file.name for c in self.candidates if c.weight_file is not None]
+        if files:
+            return f"{text}: files {', '.join(dict.fromkeys(files))}"
+        return f"{text} (no saved weight files found)"
+
+    def evidence(self) -> str:
+        """Why the verdict: the numbers behind it, in one line."""
+        tag = self.total_tag
+        if self.verdict == "overtraining" and self.rise_percent is not None:
+            return (f"{tag} lowest at step {self.min_step}, risen {self.rise_percent:.2g}% "
+                    f"since ({self.rise_t:.1f} standard errors; noise sd {self.noise_sd:.2g})")
+        if self.verdict == "plateau":
+            return (f"{tag} no longer falls: lowest at step {self.min_step}; more epochs "
+                    "will not help, and it is not rising")
+        if self.verdict == "improving":
+            return f"{tag} still falls (lowest so far at step {self.min_step})"
+        return ""
+
+
+def _epoch_label(epoch: int | None, estimate: bool) -> str:
+    if epoch is None:
+        return "?"
+    return f"~{epoch}" if estimate else str(epoch)
 
 
 class Advisor:
@@ -140,9 +187,11 @@ class Advisor:
             if previous is not None and previous[0] is scalars and previous[1] is checkpoints:
                 reports[model] = previous[2]
                 continue
+            called = previous is not None and previous[2].verdict == "overtraining"
             report = analyze(model, scalars, checkpoints, tolerance=self.tolerance,
                              patience_fraction=self.patience_fraction,
-                             smoothing=self.smoothing, per_epoch_logging=per_epoch)
+                             smoothing=self.smoothing, per_epoch_logging=per_epoch,
+                             already_called=called)
             self._reports[model] = (scalars, checkpoints, report)
             reports[model] = report
         return reports
@@ -176,25 +225,36 @@ class Advisor:
 def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: CheckpointIndex, *,
             tolerance: float = DEFAULT_TOLERANCE,
             patience_fraction: float = DEFAULT_PATIENCE_FRACTION, smoothing: float = 0.987,
-            per_epoch_logging: bool = False) -> ModelReport:
-    """One model's report from its scalars and saved files."""
+            per_epoch_logging: bool = False, already_called: bool = False) -> ModelReport:
+    """One model's report from its scalars and saved files. A model already called
+    `overtraining` stays so while its rise keeps STAY_T standard errors, so one noisy
+    refresh does not flip the verdict back. (`patience_fraction` is kept for the callers
+    and settings files; the rise test needs none.)"""
     total = scalars.get(TOTAL_TAG)
     report = ModelReport(model, "no data", smoothing=smoothing)
-    if total is None or not total.steps:
+    averaged = scalars.get(TOTAL_AVERAGE_TAG)
+    if averaged is not None and len(_finite(averaged)[0]) >= MIN_POINTS:
+        judged, report.total_tag = averaged, TOTAL_AVERAGE_TAG
+    elif total is not None and total.steps:
+        judged = total
+    else:
         report.warnings.append(f"no {TOTAL_TAG} logged yet")
         return report
-    steps, values = _finite(total)
+    steps, values = _finite(judged)
     report.points = len(steps)
     if not steps:
-        report.warnings.append(f"{TOTAL_TAG} holds no finite value")
+        report.warnings.append(f"{report.total_tag} holds no finite value")
         return report
     report.last_step = steps[-1]
     if EPOCH_TAG in scalars:
         epochs = scalars[EPOCH_TAG]
         logged = {s: round(v) for s, v in zip(epochs.steps, epochs.values, strict=True)}
         checkpoints = dataclasses.replace(checkpoints, logged_epochs=logged)  # a cached index
-    spacing = _median_spacing(steps) if per_epoch_logging else None
-    _judge(report, steps, values, tolerance, patience_fraction, smoothing)
+    spacing = None
+    if per_epoch_logging:  # one point per epoch: the spacing of the per-epoch tag
+        spacing = _median_spacing(_finite(total)[0] if total is not None else steps)
+    _judge(report, steps, values, tolerance, smoothing,
+           STAY_T if already_called else RISE_T)
     if report.onset_step is not None:
         report.onset_epoch, report.epoch_is_estimate = checkpoints.epoch_for_step(
             report.onset_step, spacing)
@@ -211,37 +271,46 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
 
 
 def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance: float,
-           patience_fraction: float, smoothing: float) -> None:
+           smoothing: float, rise_t: float) -> None:
     smoothed = tensorboard_smooth(values, smoothing)
-    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    report.chart_min_step = steps[min(range(len(smoothed)), key=smoothed.__getitem__)]
+    curve = zero_lag_smooth(values, smoothing)
+    lowest = min(range(len(curve)), key=curve.__getitem__)
     report.min_step = steps[lowest]
     if len(steps) < MIN_POINTS:
         report.verdict = "improving"
         report.warnings.append(f"only {len(steps)} points logged; too early to judge")
         return
-    patience = patience_fraction * (steps[-1] - steps[0])
-    window = max(3, len(steps) - _index_at_or_before(steps, steps[-1] - patience) - 1)
-    onset = _zero_lag_minimum(values, smoothing)
-    level_now = statistics.fmean(values[-window:])
-    around = max(0, min(onset - window // 2, len(values) - window))
-    level_low = statistics.fmean(values[around: around + window])
-    margin = max(tolerance * abs(level_low),
-                 NOISE_SIGMAS * raw_noise(values) * math.sqrt(2 / window))
-    risen = level_now - level_low > margin
-    if risen and steps[-1] - steps[lowest] >= patience:
-        report.verdict = "overtraining"
-        report.onset_step = steps[onset]
-        return
+    first = _index_at_or_before(steps, steps[0] + FIT_START_FRACTION * (steps[-1] - steps[0]))
+    report.noise_sd = noise_sd(values)
+    fit = fit_turn(steps, values, first)
+    if fit is not None and fit.slope_after > 0:
+        level = abs(fit.level_at_turn) or 1.0
+        if (fit.t_after > rise_t and fit.slope_before < fit.slope_after
+                and fit.rise(steps[-1]) > tolerance * level):
+            report.verdict = "overtraining"
+            # The zero-lag minimum places the lowest point better than the bend of the
+            # fit (1k vs 3k steps median error on the corpus), unless it is at the very end.
+            if lowest > len(steps) - 1 - MIN_AFTER:
+                lowest = steps.index(fit.turn_step)
+                report.min_step = fit.turn_step
+            report.onset_step = report.min_step
+            # From the lowest point to the fitted line's end (a smoothed end lags the rise).
+            end_level = fit.level_at_turn + fit.rise(steps[-1])
+            report.rise_percent = 100 * (end_level - curve[lowest]) / (abs(curve[lowest]) or 1)
+            report.rise_t = fit.t_after
+            report.noise_sd = fit.noise_sd
+            return
+        if fit.t_after > rise_t / 2:
+            report.warnings.append(
+                f"{report.total_tag} may be rising since step {fit.turn_step} "
+                f"({fit.t_after:.1f} standard errors, {rise_t:g} needed); not yet sure")
     recent = _index_at_or_before(steps, steps[0] + (steps[-1] - steps[0]) * RECENT_START)
     slope, t_value = linear_trend(steps[recent:], values[recent:])
     fall = -slope * (steps[-1] - steps[recent])
-    falling = (steps[-1] - steps[lowest] < patience and t_value < -TREND_T
-               and fall > tolerance * abs(level_now))
+    level_now = statistics.fmean(values[recent:])
+    falling = t_value < -TREND_T and fall > IMPROVING_FALL * abs(level_now)
     report.verdict = "improving" if falling else "plateau"
-    if risen:
-        report.warnings.append(
-            f"{TOTAL_TAG} has risen since step {steps[lowest]}, not yet for long enough "
-            "to call it overtraining")
 
 
 def linear_trend(steps: Sequence[int], values: Sequence[float]) -> tuple[float, float]:
@@ -262,26 +331,19 @@ def linear_trend(steps: Sequence[int], values: Sequence[float]) -> tuple[float, 
     return slope, slope / math.sqrt(residual / (count - 2) / sxx)
 
 
-def _zero_lag_minimum(values: list[float], smoothing: float) -> int:
-    """Index of the minimum of a forward-then-backward smoothing (no lag). Its time constant is
-    the display's, but at least a twentieth of the run, so a lightly smoothed noisy curve
-    (Applio's 0.5) does not put the onset on a single noisy dip."""
+def zero_lag_smooth(values: list[float], smoothing: float) -> list[float]:
+    """A forward-then-backward smoothing (no lag). Its time constant is the display's, but at
+    least a twentieth of the run, so a lightly smoothed noisy curve (Applio's 0.5) does not
+    put the lowest point on a single noisy dip."""
     time_constant = max(1 / (1 - min(smoothing, 0.999)), len(values) / ONSET_SPAN_FRACTION)
     weight = 1 - 1 / time_constant
     forward = tensorboard_smooth(values, weight)
-    both = tensorboard_smooth(forward[::-1], weight)[::-1]
-    return min(range(len(both)), key=both.__getitem__)
+    return tensorboard_smooth(forward[::-1], weight)[::-1]
 
 
 def raw_noise(values: Sequence[float]) -> float:
-    """Standard deviation of the point-to-point noise, from successive differences (median
-    absolute deviation: robust to the trend and to spikes)."""
-    if len(values) < 3:
-        return 0.0
-    diffs = [b - a for a, b in itertools.pairwise(values)]
-    center = statistics.median(diffs)
-    mad = statistics.median(abs(d - center) for d in diffs)
-    return mad / 0.6745 / math.sqrt(2)
+    """Standard deviation of the point-to-point noise (see `turn.noise_sd`)."""
+    return noise_sd(values)
 
 
 def local_minima(values: Sequence[float], min_prominence: float) -> list[tuple[int, float]]:

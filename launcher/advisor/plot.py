@@ -1,8 +1,9 @@
 """A PNG of a model's curves with the advisor's evidence marked, drawn with Pillow.
 
-Top panel: `loss/g/total` raw (light) and smoothed as TensorBoard shows it (bold), with the
-smoothed minimum and the overtraining onset marked. Bottom panel: raw `loss/g/mel` with the
-candidate minima circled and numbered by rank.
+Top panel: the judged total (`loss/g/total`, Applio's `loss_avg_50/g/total`) raw (light)
+and smoothed as TensorBoard shows it (bold), with the run's lowest point (the step the report
+gives) and the overtraining onset marked. Bottom panel: raw `loss/g/mel` with the candidate
+minima circled and numbered by rank.
 """
 
 from __future__ import annotations
@@ -56,17 +57,20 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     font = _font(13)
-    draw.text((MARGIN_LEFT, 8), f"{model}: {report.headline()}", fill=TEXT, font=_font(17))
-    total = _finite(scalars.get(TOTAL_TAG))
+    tried = report.try_epochs()[:3]
+    title = f"{model}: try epochs {', '.join(tried)} - {report.headline()}" if tried else (
+        f"{model}: {report.headline()}")
+    draw.text((MARGIN_LEFT, 8), title, fill=TEXT, font=_font(17))
+    total = _finite(scalars.get(report.total_tag) or scalars.get(TOTAL_TAG))
     mel = _finite(scalars.get(MEL_TAG))
     steps = total.steps + mel.steps
     x_range = _padded((min(steps), max(steps))) if steps else (0.0, 1.0)
-    top = _panel(total.values, 40, 280, x_range)
+    top = _panel(total.values, 56, 280, x_range)  # room for the title above its own
     bottom = _panel([v for v in mel.values if v < MEL_DISPLAY_CLAMP] or mel.values, 320, 500,
                     x_range)
     for panel in (top, bottom):
         _axes(draw, panel, font)
-    _title(draw, top, f"{TOTAL_TAG}: raw (light), smoothed {smoothing:g} (bold)", font)
+    _title(draw, top, f"{report.total_tag}: raw (light), smoothed {smoothing:g} (bold)", font)
     _title(draw, bottom, f"{MEL_TAG} raw, best candidates numbered", font)
     if total.steps:
         _line(draw, top, total.steps, total.values, RAW, 1)
@@ -76,7 +80,7 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
             i = total.steps.index(report.min_step)
             x, y = top.x(report.min_step), top.y(smoothed[i])
             _dot(draw, x, y, 5, SMOOTHED)
-            draw.text((x, y + 8), "lowest", fill=SMOOTHED, font=font, anchor="mt")
+            draw.text((x, y + 8), "lowest point", fill=SMOOTHED, font=font, anchor="mt")
     else:
         _note(draw, top, f"no {TOTAL_TAG} logged yet", font)
     if mel.steps:

@@ -9,25 +9,32 @@ from pathlib import Path
 
 from launcher.advisor.analysis import Candidate, ModelReport
 
-_COLUMNS = ("Model", "Verdict", "Lowest at step", "Last step", "Points")
+_COLUMNS = ("Model", "Try epochs", "Verdict", "Lowest at step", "Last step", "Points")
 
 
 def render_table(reports: Sequence[ModelReport]) -> str:
+    """Per model the answer first (the epochs to listen to and their files), then the verdict
+    and its evidence, the candidates and warnings; then one line per model."""
     if not reports:
         return "No models with training logs found."
-    rows = [(r.model, r.headline(), _text(r.min_step), _text(r.last_step), str(r.points))
-            for r in reports]
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(_COLUMNS)]
-    lines = [_line(_COLUMNS, widths), _line(tuple("-" * w for w in widths), widths)]
-    lines += [_line(row, widths) for row in rows]
+    lines: list[str] = []
     for report in reports:
-        details = [f"  {_candidate_text(c)}" for c in report.candidates]
-        details += [f"  warning: {w}" for w in report.warnings]
-        if details:
-            lines += ["", f"{report.model}: best candidates (lowest raw loss/g/mel first)"
-                      if report.candidates else f"{report.model}:", *details]
+        lines += [f"{report.model}: {report.answer()}", f"  verdict: {report.headline()}"]
+        if report.evidence():
+            lines.append(f"  evidence: {report.evidence()}")
+        if report.candidates:
+            lines.append("  candidates (clear dips of raw loss/g/mel, lowest first):")
+            lines += [f"    {_candidate_text(c)}" for c in report.candidates]
+        lines += [f"  warning: {w}" for w in report.warnings]
+        lines.append("")
+    rows = [(r.model, ", ".join(r.try_epochs()) or "-", r.headline(), _text(r.min_step),
+             _text(r.last_step), str(r.points)) for r in reports]
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(_COLUMNS)]
+    lines += [_line(_COLUMNS, widths), _line(tuple("-" * w for w in widths), widths)]
+    lines += [_line(row, widths) for row in rows]
     lines += ["", "Advice only: listen to the candidates before you pick one; the lowest "
-              "loss is not always the best-sounding epoch."]
+              "loss is not always the best-sounding epoch. A plateau means the loss no longer "
+              "falls: more epochs will not help."]
     return "\n".join(lines)
 
 
@@ -36,8 +43,18 @@ def render_json(reports: Sequence[ModelReport]) -> str:
 
 
 def _as_dict(report: ModelReport) -> dict[str, object]:
-    data = asdict(report)
-    data["headline"] = report.headline()
+    """The answer first (`answer`, `try_epochs`, `try_files`), then the verdict (`headline`,
+    `evidence`), then every field of the report. Keys are only ever added."""
+    data: dict[str, object] = {
+        "model": report.model,
+        "answer": report.answer(),
+        "try_epochs": [c.epoch for c in report.candidates],
+        "try_files": [None if c.weight_file is None else c.weight_file.name
+                      for c in report.candidates],
+        "headline": report.headline(),
+        "evidence": report.evidence(),
+    }
+    data.update(asdict(report))
     return data
 
 

@@ -258,13 +258,13 @@ class LauncherCore:
             log.exception("advisor refresh failed")
             return self._reports
         self._reports = reports
-        from launcher.core.summaries import to_summary
+        from launcher.core.summaries import notification, to_summary
 
         self._update(models=tuple(to_summary(r) for r in reports.values()))
         for name, report in reports.items():
             if report.verdict == "overtraining" and name not in self._warned_overtraining:
                 self._warned_overtraining.add(name)
-                self._notify(f"{name} is overtraining", report.headline())
+                self._notify(f"{name} is overtraining", notification(report))
         return reports
 
     # ---- actions (CoreActions) ---------------------------------------------------------

@@ -21,8 +21,8 @@ class Settings:
     smoothing: float | None = None  # None: the distribution's preset (0.987, Applio 0.5)
     tag_filter: str = DEFAULT_TAG_FILTER
     preferred_port: int = DEFAULT_PORT
-    advisor_tolerance: float = 0.01  # relative rise over the smoothed minimum that counts
-    advisor_patience_fraction: float = 0.15  # share of the run that must pass after the minimum
+    advisor_tolerance: float = 0.002  # a fitted rise below this share of the level is none
+    advisor_patience_fraction: float = 0.15  # no longer used (the rise test needs none)
 
     @classmethod
     def load(cls, path: Path) -> Settings:

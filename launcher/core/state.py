@@ -24,6 +24,8 @@ class ModelSummary:
     verdict: str  # "improving", "plateau", "overtraining since step S (epoch E)"
     best_epochs: tuple[str, ...] = ()  # e.g. ("e380 (Aria_e380_s7600.pth)", ...)
     overtraining: bool = False
+    try_epochs: tuple[str, ...] = ()  # the epochs to listen to first: ("380", "~370", ...)
+    evidence: str = ""  # why the verdict, in one line
 
 
 @dataclass(frozen=True)

@@ -79,16 +79,26 @@ def models_entry(state: AppState, actions: CoreActions) -> MenuEntry:
 
 
 def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> MenuEntry:
-    """"Aria: overtraining since step 7600 (epoch 380)" with its best epochs and the plot."""
+    """"Aria: try e380, e370, e410 - overtraining since step 7600" and in its submenu the
+    epochs to listen to first, then the verdict and its evidence, the dashboard and the plot."""
     model = summary.model
     best = tuple(MenuEntry(shorten(epoch, ENTRY_LIMIT), enabled=False)
                  for epoch in summary.best_epochs)
-    header = MenuEntry("Best saved epochs:" if best else "No saved epochs yet", enabled=False)
+    header = MenuEntry("Try these epochs first:" if best else "No saved epochs yet",
+                       enabled=False)
+    answer = ", ".join(f"e{label}" for label in summary.try_epochs[:3])
+    title = f"{model}: try {answer} - {summary.verdict}" if answer else (
+        f"{model}: {summary.verdict}")
+    verdict = (MenuEntry(shorten(f"Verdict: {summary.verdict}", ENTRY_LIMIT), enabled=False),)
+    if summary.evidence:
+        verdict += (MenuEntry(shorten(summary.evidence, ENTRY_LIMIT), enabled=False),)
     return MenuEntry(
-        shorten(f"{model}: {summary.verdict}", ENTRY_LIMIT),
+        shorten(title, ENTRY_LIMIT),
         submenu=(
             header,
             *best,
+            SEPARATOR,
+            *verdict,
             SEPARATOR,
             MenuEntry(f"Open dashboard for {shorten(model, 40)}",
                       lambda: actions.open_dashboard(model), enabled=serving),

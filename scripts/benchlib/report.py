@@ -86,6 +86,21 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                     fmt(advisor["read_events_per_s"]), "–", ""))
         out.append(("Advisor: read and analyse", fmt(advisor["read_and_analyse_events_per_s"]),
                     "–", ""))
+    accuracy = sections.get("advisor_accuracy", {})
+    if "held_out" in accuracy:
+        targets = accuracy["targets"]
+        for key, label in (("within_6k_noise_up_to_1", "Advisor: turned runs called within 6k "
+                            "steps, noise sd <= 1"),
+                           ("false_alarms_still_improving", "Advisor: false alarms, runs still "
+                            "improving"),
+                           ("candidates_on_true_dips", "Advisor: top-five candidates on true "
+                            "mel dips")):
+            target = targets[key]
+            value = target["value"]
+            meets = value is not None and (value >= float(target["target"][3:])
+                                           if target["target"].startswith(">=")
+                                           else value <= float(target["target"][3:]))
+            out.append((label, _share_text(value), "–", met(target["target"], meets)))
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")
@@ -100,6 +115,62 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         if section.get("status") in ("not measured", "failed"):
             out.append((name.replace("_", " "), section["status"], "–", section.get("reason", "")))
     return out
+
+
+def _share_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _steps(value: float | None) -> str:
+    return "–" if value is None else f"{value / 1000:.1f}k"
+
+
+def accuracy_table(section: Mapping[str, Any]) -> list[str]:
+    """The advisor's accuracy on the held-out corpus, per noise level, with the chart's."""
+    held = section["held_out"]
+    lines = ["", f"Advisor accuracy ({section['what']}):", "",
+             "| Noise sd per point | Turned runs | Called within 6k steps | Delay median / p90 "
+             "| Never called | Chart shows the rise: median delay (never) | Called before the "
+             "chart |", "|---|---|---|---|---|---|---|"]
+    for noise, row in held["by_noise"].items():
+        lines.append(
+            f"| {noise} | {row['turned_runs']} | {_share_text(row['within_6k_share'])} | "
+            f"{_steps(row['delay_median'])} / {_steps(row['delay_p90'])} | {row['misses']} | "
+            f"{_steps(row['chart_delay_median'])} ({row['chart_never_shows']}) | "
+            f"{_share_text(row['called_before_chart_share'])} |")
+    lines += ["", "| Logging style | Turned runs | Delay median | Never called | Judged on |",
+              "|---|---|---|---|---|"]
+    for style, row in held["by_style"].items():
+        lines.append(f"| {style} | {row['turned_runs']} | {_steps(row['delay_median'])} | "
+                     f"{row['misses']} | {', '.join(row['tags'])} |")
+    lines += ["", "| Noise sd <= 1, rise over the run after the turn | Turned runs | Called within "
+              "6k steps | Delay median | Never called |", "|---|---|---|---|---|"]
+    for rise, row in held["by_rise_noise_up_to_1"].items():
+        lines.append(f"| {rise} | {row['turned_runs']} | {_share_text(row['within_6k_share'])} "
+                     f"| {_steps(row['delay_median'])} | {row['misses']} |")
+    lines += ["",
+              f"- False alarms (an `overtraining` call at any 2k-step cut): runs still improving "
+              f"{_share_text(held['false_alarms_still_improving_share'])} of "
+              f"{held['still_improving_runs']}, long plateaus "
+              f"{_share_text(held['false_alarms_plateau_share'])} of {held['plateau_runs']}, "
+              f"turned runs before their turn {_share_text(held['false_alarms_before_turn_share'])}"
+              f" of {held['turned_runs']}. The chart rule sees a lasting rise on "
+              f"{_share_text(held['chart_false_rise_share'])} of the runs that never turn.",
+              f"- Lowest point: median {_steps(held['onset_error_median'])} steps from the true "
+              "turn when called.",
+              f"- Top-five candidates on a true mel dip: "
+              f"{_share_text(held['candidates_on_true_dips_share'])} of "
+              f"{held['candidates_listed']}."]
+    calibration = section.get("calibration")
+    if calibration:
+        low = next(iter(calibration["by_noise"].values()))
+        lines.append(
+            f"- Calibration split ({calibration['runs']} runs, where the thresholds were chosen): "
+            f"within 6k at noise <= 1 {_share_text(low['within_6k_share'])}, false alarms on "
+            f"runs still improving {_share_text(calibration['false_alarms_still_improving_share'])}"
+            f", candidates on true dips "
+            f"{_share_text(calibration['candidates_on_true_dips_share'])}.")
+    return lines
 
 
 def load_note(results: Mapping[str, Any]) -> str:
@@ -139,4 +210,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     downgrade = setup.get("batch_downgrades", {})
     if "note" in downgrade:
         lines += ["", f"Batch file downgrades: {downgrade['note']}."]
+    accuracy = results["sections"].get("advisor_accuracy", {})
+    if "held_out" in accuracy:
+        lines += accuracy_table(accuracy)
     return "\n".join(lines) + "\n"

@@ -22,16 +22,27 @@ def demo_reports(demo_rvc: Path) -> tuple[Advisor, dict[str, ModelReport]]:
 
 def test_table_lists_models_candidates_and_warnings(
         demo_reports: tuple[Advisor, dict[str, ModelReport]]) -> None:
+    """Each model leads with the epochs to try and their files, then the verdict and its
+    evidence; the table's lowest step is the headline's."""
     _, reports = demo_reports
+    aria = reports["Aria"]
     nothing = ModelReport("Empty", "no data", warnings=["no loss/g/total logged yet"])
-    table = render_table([reports["Aria"], reports["Ben"], nothing])
+    table = render_table([aria, reports["Ben"], nothing])
     lines = table.splitlines()
-    assert lines[0].split()[:2] == ["Model", "Verdict"]
-    aria_row = next(line for line in lines if line.startswith("Aria "))
-    assert reports["Aria"].headline() in aria_row and "18000" in aria_row
-    assert next(line for line in lines if line.startswith("Ben ")).split()[1] == "improving"
+    epochs = ", ".join(aria.try_epochs())
+    assert lines[0].startswith(f"Aria: Try epochs {epochs}: files Aria_e")
+    assert lines[1] == f"  verdict: {aria.headline()}"
+    assert lines[2].startswith(f"  evidence: loss/g/total lowest at step {aria.onset_step}, risen")
+    header = next(i for i, line in enumerate(lines) if line.startswith("Model "))
+    assert lines[header].split()[:4] == ["Model", "Try", "epochs", "Verdict"]
+    aria_row = next(line for line in lines[header:] if line.startswith("Aria "))
+    assert aria.headline() in aria_row and "18000" in aria_row
+    assert f"  {aria.onset_step}  " in aria_row  # "Lowest at step" is the onset
+    assert "improving" in next(line for line in lines[header:] if line.startswith("Ben "))
     assert "#1 step" in table and "Aria_e" in table
+    assert "Empty: Nothing logged yet" in table
     assert "warning: no loss/g/total logged yet" in table
+    assert "more epochs will not help" in table
     assert render_table([]) == "No models with training logs found."
 
 
@@ -44,6 +55,13 @@ def test_json_round_trips(demo_reports: tuple[Advisor, dict[str, ModelReport]]) 
     assert Path(aria["candidates"][0]["weight_file"]).is_file()
     assert {"onset_step", "onset_epoch", "epoch_is_estimate", "min_step", "points",
             "warnings"} <= set(aria)
+    assert list(aria)[:6] == ["model", "answer", "try_epochs", "try_files", "headline",
+                              "evidence"]
+    assert aria["answer"].startswith("Try epochs ")
+    assert aria["try_epochs"] == [c["epoch"] for c in aria["candidates"]]
+    assert aria["try_files"][0] == Path(aria["candidates"][0]["weight_file"]).name
+    assert aria["min_step"] == aria["onset_step"]
+    assert aria["total_tag"] == "loss/g/total" and aria["rise_percent"] > 5
 
 
 def colors(path: Path) -> set[tuple[int, int, int]]:

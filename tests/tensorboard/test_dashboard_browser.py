@@ -162,8 +162,8 @@ def test_preset_url_sets_smoothing_and_tag_filter(tensorboard: str, new_page) ->
     expect(page.locator(TAG_FILTER_BOX)).to_have_value("g/total")
     expect(page.locator(SMOOTHING_BOX)).to_have_value("0.987")
     assert card_titles(page) == ["loss/g/total"]
-    assert charted_runs(page, 3) == {"Aria", "Ben", "Cleo/eval"}
-    assert selector_runs(page) == {"Aria", "Ben", "Cleo/eval"}
+    assert charted_runs(page, 4) == {"Aria", "Ben", "Nova", "Cleo/eval"}
+    assert selector_runs(page) == {"Aria", "Ben", "Nova", "Cleo/eval"}
     assert wait_until(lambda: chart_is_drawn(page), timeout=20, interval=0.3)
     shot = REPO / "artifacts" / "dashboard.png"
     shot.parent.mkdir(exist_ok=True)

@@ -26,7 +26,8 @@ ENABLED_IN = {
 
 ARIA = ModelSummary("Aria", "overtraining since step 7600 (epoch 380)",
                     best_epochs=("e380 (Aria_e380_s7600.pth)", "e370 (Aria_e370_s7400.pth)"),
-                    overtraining=True)
+                    overtraining=True, try_epochs=("380", "370"),
+                    evidence="loss/g/total lowest at step 7600, risen 15% since")
 BEN = ModelSummary("Ben", "improving")
 
 
@@ -145,12 +146,15 @@ def test_models_submenu_lists_each_model_with_its_verdict_best_epochs_and_plot()
     state = AppState(phase=Phase.TRAINING, model="Aria", models=(ARIA, BEN))
     models = entries_by_text(build_menu(state, actions))["Models"]
     assert [e.text for e in models.submenu] == [
-        "Aria: overtraining since step 7600 (epoch 380)", "Ben: improving"]
+        "Aria: try e380, e370 - overtraining since step 7600 (epoch 380)", "Ben: improving"]
 
     aria = entries_by_text(models.submenu[0].submenu)
-    assert list(aria) == ["Best saved epochs:", "e380 (Aria_e380_s7600.pth)",
-                          "e370 (Aria_e370_s7400.pth)", "Open dashboard for Aria",
-                          "Show curve plot"]
+    assert list(aria) == ["Try these epochs first:", "e380 (Aria_e380_s7600.pth)",
+                          "e370 (Aria_e370_s7400.pth)",
+                          "Verdict: overtraining since step 7600 (epoch 380)",
+                          "loss/g/total lowest at step 7600, risen 15% since",
+                          "Open dashboard for Aria", "Show curve plot"]
+    assert not aria["Verdict: overtraining since step 7600 (epoch 380)"].enabled
     assert not aria["e380 (Aria_e380_s7600.pth)"].enabled
     activate(aria["Show curve plot"])
     activate(aria["Open dashboard for Aria"])
