@@ -17,4 +17,5 @@ def to_summary(report: ModelReport) -> ModelSummary:
             text = f"e{label} ({nearest}{candidate.weight_file.name})"
         best.append(text)
     return ModelSummary(model=report.model, verdict=report.headline(), best_epochs=tuple(best),
+                        best_files=tuple(c.weight_file for c in report.candidates),
                         overtraining=report.verdict == "overtraining")

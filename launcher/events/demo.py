@@ -1,16 +1,21 @@
 """A demo RVC folder (original WebUI layout) with generated, realistic training logs.
 
 Curves follow what RVC training shows in TensorBoard: a fast early drop, a long noisy
-slope, and for one model a slow rise after the point where it starts to overtrain.
+slope, and for one model a slow rise after the point where it starts to overtrain. One model
+(Cleo) is written the way Applio writes it: scalars in `logs/<model>/eval/`, weights beside
+them as `<model>_<E>e_<S>s.pth`, and a reference clip `gen/audio_<step:07d>` at each save.
 """
 
 from __future__ import annotations
 
+import array
+import io
 import json
 import math
 import random
 import threading
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,11 @@ DEMO_MODELS = (
     DemoModel("Aria", epochs=900, overtrain_epoch=380, seed=1),
     DemoModel("Ben", epochs=300, overtrain_epoch=None, seed=2),
 )
+APPLIO_DEMO_MODELS = (
+    DemoModel("Cleo", epochs=200, overtrain_epoch=None, save_every_epochs=5, seed=3),
+)
+CLIP_SAMPLE_RATE = 40000  # Applio's 40k models log their reference audio at this rate
+CLIP_SECONDS = 0.5
 
 
 def loss_point(model: DemoModel, epoch: int, rng: random.Random) -> dict[str, float]:
@@ -80,7 +90,50 @@ def write_model(root: Path, model: DemoModel, start_time: float) -> None:
         (model_dir / f"{prefix}_{LATEST_ONLY_STEP}.pth").write_bytes(PLACEHOLDER)
 
 
-def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS) -> Path:
+def reference_clip(epoch: int, rng: random.Random) -> tuple[bytes, int]:
+    """A short voiced tone (WAV bytes, frames) whose hiss fades as training goes on."""
+    frames = int(CLIP_SAMPLE_RATE * CLIP_SECONDS)
+    hiss = 0.25 * math.exp(-epoch / 60)
+    samples = array.array("h")
+    for index in range(frames):
+        t = index / CLIP_SAMPLE_RATE
+        pitch = 2 * math.pi * 180 * (t + 0.004 * math.sin(2 * math.pi * 5 * t))
+        voice = sum(math.sin(k * pitch) / k for k in (1, 2, 3, 4))
+        envelope = min(1.0, t / 0.05, (CLIP_SECONDS - t) / 0.05)
+        value = 0.3 * envelope * voice + hiss * rng.uniform(-1, 1)
+        samples.append(int(max(-1.0, min(1.0, value)) * 32767))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(CLIP_SAMPLE_RATE)
+        clip.writeframes(samples.tobytes())
+    return buffer.getvalue(), frames
+
+
+def write_applio_model(root: Path, model: DemoModel, start_time: float) -> None:
+    """Per-epoch scalars and, at each save, a weight file and a reference clip, as Applio."""
+    model_dir = root / "logs" / model.name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "config.json").write_text(json.dumps({"data": {"sample_rate": 40000}}))
+    rng = random.Random(model.seed)
+    with ScalarEventWriter(model_dir / "eval", wall_time=start_time) as writer:
+        for epoch in range(1, model.epochs + 1):
+            step = epoch * model.steps_per_epoch
+            when = start_time + epoch * 6.0
+            for tag, value in loss_point(model, epoch, rng).items():
+                writer.add_scalar(tag, value, step, wall_time=when)
+            if epoch % model.save_every_epochs == 0:
+                wav, frames = reference_clip(epoch, rng)
+                writer.add_audio(f"gen/audio_{step:07d}", wav, CLIP_SAMPLE_RATE, frames, step,
+                                 wall_time=when)
+                (model_dir / f"{model.name}_{epoch}e_{step}s.pth").write_bytes(PLACEHOLDER)
+    for prefix in ("G", "D"):
+        (model_dir / f"{prefix}_{LATEST_ONLY_STEP}.pth").write_bytes(PLACEHOLDER)
+
+
+def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS,
+                    applio_models: tuple[DemoModel, ...] = APPLIO_DEMO_MODELS) -> Path:
     """Create (or refresh the logs of) a demo RVC WebUI folder at `root`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "go-web.bat").write_text("rem demo RVC folder made by the launcher\r\n")
@@ -92,6 +145,9 @@ def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS) -> 
         if model_dir.is_dir() and any(model_dir.glob("events.out.tfevents.*")):
             continue
         write_model(root, model, start)
+    for model in applio_models:
+        if not (root / "logs" / model.name / "eval").is_dir():
+            write_applio_model(root, model, start)
     return root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from launcher.core.state import AppState, CoreActions, ModelSummary, Phase
@@ -81,8 +82,9 @@ def models_entry(state: AppState, actions: CoreActions) -> MenuEntry:
 def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> MenuEntry:
     """"Aria: overtraining since step 7600 (epoch 380)" with its best epochs and the plot."""
     model = summary.model
-    best = tuple(MenuEntry(shorten(epoch, ENTRY_LIMIT), enabled=False)
-                 for epoch in summary.best_epochs)
+    files = (*summary.best_files, *([None] * len(summary.best_epochs)))
+    best = tuple(best_epoch_entry(epoch, file, actions)
+                 for epoch, file in zip(summary.best_epochs, files, strict=False))
     header = MenuEntry("Best saved epochs:" if best else "No saved epochs yet", enabled=False)
     return MenuEntry(
         shorten(f"{model}: {summary.verdict}", ENTRY_LIMIT),
@@ -95,3 +97,10 @@ def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> M
             MenuEntry("Show curve plot", lambda: actions.open_report(model)),
         ),
     )
+
+
+def best_epoch_entry(text: str, weight_file: Path | None, actions: CoreActions) -> MenuEntry:
+    """A best epoch; clicking it shows its saved weight file in the file manager."""
+    if weight_file is None:
+        return MenuEntry(shorten(text, ENTRY_LIMIT), enabled=False)
+    return MenuEntry(shorten(text, ENTRY_LIMIT), lambda: actions.show_weight_file(weight_file))
