@@ -87,32 +87,32 @@ function epochText(epoch, estimate) {
 function modelCard(model, clips) {
   const card = el('section', {className: `model ${model.verdict.replace(/\s/g, '-')}`});
   card.dataset.model = model.model;
+  const text = el('div', {className: 'text'});
   const verdict = el('p', {className: 'verdict'}, model.headline);
   verdict.dataset.verdict = model.verdict;
-  card.append(el('h2', {}, model.model), verdict,
+  text.append(el('h2', {}, model.model), verdict,
               el('p', {className: 'plain'}, PLAIN[model.verdict] || ''));
   if (model.verdict === 'overtraining' && model.onset_epoch !== null) {
-    card.append(el('p', {className: 'since'},
+    text.append(el('p', {className: 'since'},
       `Since epoch ${epochText(model.onset_epoch, model.epoch_is_estimate)} (step ${model.onset_step}).`));
   }
   if (model.candidates.length) {
-    card.append(el('h3', {}, 'Epochs to listen to'), candidateTable(model, clips));
+    text.append(el('h3', {}, 'Epochs to listen to'), candidateTable(model, clips));
   } else {
-    card.append(el('p', {className: 'none'}, 'No clear loss/g/mel dips yet.'));
+    text.append(el('p', {className: 'none'}, 'No clear loss/g/mel dips yet.'));
   }
   if (model.warnings.length) {
-    card.append(el('ul', {className: 'warnings'},
+    text.append(el('ul', {className: 'warnings'},
       model.warnings.map((warning) => el('li', {}, warning))));
   }
-  const links = el('p', {className: 'links'});
   if (model.links) {
-    links.append(
+    text.append(el('p', {className: 'links'}, [
       el('a', {href: model.links.total, target: '_top', className: 'total-link'},
          `loss/g/total at smoothing ${model.smoothing}`), ' · ',
       el('a', {href: model.links.mel, target: '_top', className: 'mel-link'},
-         'loss/g/mel at smoothing 0 (hover over the dips)'));
+         'loss/g/mel at smoothing 0 (hover over the dips)')]));
   }
-  card.append(links);
+  card.append(text);
   if (model.plot) {
     card.append(el('img', {className: 'plot', alt: `${model.model} curves`,
                            src: `plot?name=${encodeURIComponent(model.plot)}&t=${model.last_step}`}));
@@ -133,8 +133,9 @@ function candidateTable(model, clips) {
       const copy = el('button', {type: 'button', className: 'copy',
                                  title: 'Copy the full path'}, 'Copy path');
       copy.addEventListener('click', () => copyText(c.weight_file, copy));
-      file.append(el('div', {className: 'name'}, (c.weight_is_nearest ? 'nearest saved: ' : '') + name),
-                  el('div', {className: 'path'}, c.weight_file), copy);
+      file.append(el('div', {className: 'name'},
+                     [(c.weight_is_nearest ? 'nearest saved: ' : '') + name + ' ', copy]),
+                  el('div', {className: 'path'}, c.weight_file));
     } else {
       file.append('no saved weight file');
     }
@@ -153,7 +154,12 @@ function audioPlayer(clip) {
   audio.dataset.tag = clip.tag;
   const query = new URLSearchParams({run: clip.run, tag: clip.tag, sample: '0'});
   fetch(`../audio/audio?${query}`).then((r) => r.json()).then((items) => {
-    if (items.length) audio.src = `../audio/individualAudio?${items[items.length - 1].query}`;
+    if (!items.length) return;
+    // Legacy audio summaries (PyTorch's add_audio) reach the audio plugin without their
+    // encoding, so it would serve them as application/octet-stream: they are WAV.
+    const blob = new URLSearchParams(items[items.length - 1].query);
+    blob.set('content_type', 'audio/wav');
+    audio.src = `../audio/individualAudio?${blob}`;
   }).catch(() => {});
   return audio;
 }
@@ -185,14 +191,17 @@ function addStyle() {
   style.textContent = `
     body { font: 14px Roboto, Arial, sans-serif; color: #212121; margin: 16px 24px; }
     h1 { font-size: 20px; } h2 { font-size: 18px; margin: 0 0 4px; } h3 { font-size: 14px; }
-    .model { border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
+    .model { border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 12px 0;
+             display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+    .text { flex: 1 1 560px; min-width: 0; }
     .model.overtraining { border-left: 6px solid #c62828; }
     .model.improving { border-left: 6px solid #2e7d32; }
     .model.plateau { border-left: 6px solid #f9a825; }
     .verdict { font-weight: bold; margin: 0; } .plain, .since { margin: 4px 0; }
     table { border-collapse: collapse; } th, td { text-align: left; padding: 4px 10px; vertical-align: top; }
-    thead { border-bottom: 1px solid #999; } .path { color: #666; font-size: 12px; }
-    .warnings { color: #b71c1c; } .plot { max-width: 900px; width: 100%; margin-top: 8px; }
+    thead { border-bottom: 1px solid #999; } .path { color: #666; font-size: 12px; word-break: break-all; }
+    .copy { font-size: 11px; margin-left: 6px; }
+    .warnings { color: #b71c1c; } .plot { flex: 0 1 540px; width: 540px; max-width: 100%; }
     .status { color: #555; } audio { height: 32px; }
   `;
   document.head.append(style);
