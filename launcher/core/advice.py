@@ -7,9 +7,9 @@ asks for and the name of its plot in `reports/`, so what the advisor says flows 
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,7 +44,8 @@ def advice_document(reports: Mapping[str, ModelReport], *, smoothing: float, tag
         name = str(entry["model"])
         entry["links"] = model_links(name, smoothing, tag_filter)
         entry["plot"] = plot_name(name) if (reports_dir / plot_name(name)).is_file() else None
-    return {"written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rvc_folder": str(rvc_folder),
+    written_at = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    return {"written_at": written_at, "rvc_folder": str(rvc_folder),
             "smoothing": smoothing, "models": models}
 
 

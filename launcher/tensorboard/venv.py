@@ -158,7 +158,7 @@ class TensorBoardVenv:
             self._write_marker({"base_version": self._verify()})
         if self.plugin_version is not None:
             say("Installing the launcher's TensorBoard plugin…")
-            self._install_plugin()
+            self._install_plugin(self.plugin_version)
         say(f"TensorBoard {self.tensorboard_version} is ready")
         return self.python
 
@@ -224,18 +224,15 @@ class TensorBoardVenv:
                 "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
                 "--no-warn-script-location", "--progress-bar", "off", "-r", str(self.requirements)]
 
-    def _install(self, say: Progress) -> None:
-        command = self.pip_command()
+    def _run_pip(self, command: list[str], say: Progress) -> tuple[int, list[str]]:
+        """Run pip so it dies with the launcher, streaming its progress lines to `say`; its
+        exit code and last lines. Raises OSError if it cannot start."""
         log.info("Running %s", " ".join(command))
         last_lines: collections.deque[str] = collections.deque(maxlen=PIP_ERROR_LINES)
         plan = dataclasses.replace(spawn_plan(), stdin_watchdog=False)
-        try:
-            if plan.job_object and self._job is None:
-                self._job = winplatform.KillOnCloseJob()
-            process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
-        except OSError as exc:
-            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
-                             "folder and start the launcher again.") from exc
+        if plan.job_object and self._job is None:
+            self._job = winplatform.KillOnCloseJob()
+        process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
         assert process.stdout is not None
         self._pip = process
         with process:
@@ -248,14 +245,22 @@ class TensorBoardVenv:
                 if line.lstrip().startswith(PIP_PROGRESS_PREFIXES):
                     say(line.strip())
         self._pip = None
+        return process.returncode, list(last_lines)
+
+    def _install(self, say: Progress) -> None:
+        try:
+            code, last_lines = self._run_pip(self.pip_command(), say)
+        except OSError as exc:
+            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
+                             "folder and start the launcher again.") from exc
         if self._cancelled:
             raise SetupError("Setup was stopped before TensorBoard was installed; start the "
                              "launcher again to finish it.")
-        if process.returncode != 0:
+        if code != 0:
             said = " | ".join(last_lines) or "nothing"
             raise SetupError(
                 f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
-                f"{process.returncode}); check the internet connection and start the launcher "
+                f"{code}); check the internet connection and start the launcher "
                 f"again. pip said: {said}")
 
     def _verify(self) -> str:
@@ -283,33 +288,23 @@ class TensorBoardVenv:
                 "--force-reinstall", "--no-input", "--disable-pip-version-check",
                 "--no-warn-script-location", "--progress-bar", "off", str(wheel)]
 
-    def _install_plugin(self) -> None:
+    def _install_plugin(self, version: str) -> None:
         """Install the plugin's wheel; on failure log it and leave the marker without it."""
         wheel_dir = self.venv_dir / "plugin-wheel"
         try:
             shutil.rmtree(wheel_dir, ignore_errors=True)
             command = self.plugin_command(pluginwheel.build_wheel(wheel_dir))
-            log.info("Running %s", " ".join(command))
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=VERIFY_TIMEOUT,
-                stdin=subprocess.DEVNULL, env=self._child_env(), cwd=self.venv_dir,
-                creationflags=winplatform.child_creation_flags())
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("The launcher's TensorBoard plugin was not installed (%s); the dashboard "
-                        "opens without its RVC tab and the launcher tries again next start", exc)
-            return
+            code, last_lines = self._run_pip(command, _no_progress)
+        except OSError as exc:
+            code, last_lines = None, [str(exc)]
         finally:
             shutil.rmtree(wheel_dir, ignore_errors=True)
-        for line in (done.stdout + done.stderr).splitlines():
-            if line.strip():
-                log.info("pip: %s", line.rstrip())
-        if done.returncode != 0:
-            said = " | ".join(done.stderr.strip().splitlines()[-PIP_ERROR_LINES:]) or "nothing"
+        if code == 0 and not self._cancelled:
+            self._write_marker({"plugin": version})
+        elif not self._cancelled:
             log.warning("Installing the launcher's TensorBoard plugin failed (pip exit code %s: "
-                        "%s); the dashboard opens without its RVC tab and the launcher tries "
-                        "again next start", done.returncode, said)
-            return
-        self._write_marker({"plugin": self.plugin_version})
+                        "%s); the dashboard opens without its start page and RVC tab, and the "
+                        "launcher tries again next start", code, " | ".join(last_lines))
 
     def _write_marker(self, changes: dict[str, str]) -> None:
         """The expected TensorBoard keys plus what the marker recorded before, plus `changes`."""

@@ -51,6 +51,7 @@ class Running:
     opened: list[str]
     live: ScalarEventWriter
     rng: random.Random
+    written: int = 0  # the live model's last epoch written
 
 
 def free_port() -> int:
@@ -64,6 +65,7 @@ def write_live_epochs(running: Running, first: int, last: int) -> None:
         for tag, value in loss_point(LIVE, epoch, running.rng).items():
             running.live.add_scalar(tag, value, epoch * LIVE.steps_per_epoch)
     running.live.flush()
+    running.written = last
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +230,20 @@ def test_rvc_tab_plays_applio_reference_clips(running: Running, context) -> None
     clips.first.evaluate("audio => new Promise(done => audio.readyState >= 1 ? done() : "
                          "audio.addEventListener('loadedmetadata', done, {once: true}))")
     assert clips.first.evaluate("audio => audio.duration") == pytest.approx(0.5, abs=0.01)
+
+
+def test_rvc_tab_follows_training_by_itself(running: Running, context) -> None:
+    page, frame = rvc_tab(context, running)
+    card = frame.locator(f'section.model[data-model="{LIVE.name}"]')
+    card.wait_for()
+    newest = running.written + 10
+    write_live_epochs(running, running.written + 1, newest)
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+    expected = str(newest * LIVE.steps_per_epoch)
+    assert wait_until(lambda: card.get_attribute("data-last-step") == expected, 30, 0.5), (
+        card.get_attribute("data-last-step"), expected)
+    assert loads == []
 
 
 def test_the_rvc_tab_links_open_the_dashboard_preset_for_the_model(

@@ -257,3 +257,27 @@ def test_an_older_plugin_is_replaced(copied: TensorBoardVenv) -> None:
     copied.ensure()
     assert copied.is_ready()
     assert installed_plugin(copied) == f"{copied.plugin_version} rvc"
+
+
+def test_a_plugin_that_fails_to_install_leaves_tensorboard_working_and_is_retried(
+        copied: TensorBoardVenv, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    marker = json.loads(copied.marker_file.read_text())
+    del marker["plugin"]
+    copied.marker_file.write_text(json.dumps(marker))
+
+    def broken_wheel(target_dir: Path) -> Path:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        wheel = target_dir / "rvc_tensorboard_plugin-1.0.0-py3-none-any.whl"
+        wheel.write_bytes(b"not a zip")
+        return wheel
+
+    monkeypatch.setattr("launcher.tensorboard.pluginwheel.build_wheel", broken_wheel)
+    with caplog.at_level("WARNING"):
+        assert copied.ensure() == copied.python
+    assert "Installing the launcher's TensorBoard plugin failed (pip exit code 1" in caplog.text
+    assert copied.tensorboard_ready() and not copied.is_ready(), "tried again next start"
+    assert tensorboard_version_from(copied) == TENSORBOARD_VERSION
+    monkeypatch.undo()
+    copied.ensure()
+    assert copied.is_ready()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import werkzeug
@@ -25,7 +26,7 @@ NO_CACHE = {"Cache-Control": "no-store"}
 EMPTY_ADVICE = b'{"models": [], "written_at": null}'
 
 
-def advice_path(logdir: str, environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+def advice_path(logdir: str, environ: Mapping[str, str] = os.environ) -> Path:
     named = environ.get(ADVICE_ENV)
     if named:
         return Path(named)

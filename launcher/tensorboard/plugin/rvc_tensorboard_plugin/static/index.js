@@ -87,6 +87,7 @@ function epochText(epoch, estimate) {
 function modelCard(model, clips) {
   const card = el('section', {className: `model ${model.verdict.replace(/\s/g, '-')}`});
   card.dataset.model = model.model;
+  card.dataset.lastStep = String(model.last_step);
   const text = el('div', {className: 'text'});
   const verdict = el('p', {className: 'verdict'}, model.headline);
   verdict.dataset.verdict = model.verdict;
