@@ -9,6 +9,7 @@ them as `<model>_<E>e_<S>s.pth`, and a reference clip `gen/audio_<step:07d>` at 
 from __future__ import annotations
 
 import array
+import functools
 import io
 import json
 import math
@@ -40,10 +41,10 @@ DEMO_MODELS = (
     DemoModel("Ben", epochs=300, overtrain_epoch=None, seed=2),
 )
 APPLIO_DEMO_MODELS = (
-    DemoModel("Cleo", epochs=200, overtrain_epoch=None, save_every_epochs=5, seed=3),
+    DemoModel("Cleo", epochs=200, overtrain_epoch=None, save_every_epochs=10, seed=3),
 )
 CLIP_SAMPLE_RATE = 40000  # Applio's 40k models log their reference audio at this rate
-CLIP_SECONDS = 0.5
+CLIP_SECONDS = 0.3
 
 
 def loss_point(model: DemoModel, epoch: int, rng: random.Random) -> dict[str, float]:
@@ -90,25 +91,35 @@ def write_model(root: Path, model: DemoModel, start_time: float) -> None:
         (model_dir / f"{prefix}_{LATEST_ONLY_STEP}.pth").write_bytes(PLACEHOLDER)
 
 
-def reference_clip(epoch: int, rng: random.Random) -> tuple[bytes, int]:
-    """A short voiced tone (WAV bytes, frames) whose hiss fades as training goes on."""
+@functools.cache
+def _voice_and_noise() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One voiced tone (180 Hz with vibrato and harmonics, faded in and out) and one hiss."""
     frames = int(CLIP_SAMPLE_RATE * CLIP_SECONDS)
-    hiss = 0.25 * math.exp(-epoch / 60)
-    samples = array.array("h")
+    rng = random.Random(0)
+    voice, noise = [], []
     for index in range(frames):
         t = index / CLIP_SAMPLE_RATE
         pitch = 2 * math.pi * 180 * (t + 0.004 * math.sin(2 * math.pi * 5 * t))
-        voice = sum(math.sin(k * pitch) / k for k in (1, 2, 3, 4))
         envelope = min(1.0, t / 0.05, (CLIP_SECONDS - t) / 0.05)
-        value = 0.3 * envelope * voice + hiss * rng.uniform(-1, 1)
-        samples.append(int(max(-1.0, min(1.0, value)) * 32767))
+        voice.append(0.3 * envelope * sum(math.sin(k * pitch) / k for k in (1, 2, 3, 4)))
+        noise.append(rng.uniform(-1, 1))
+    return tuple(voice), tuple(noise)
+
+
+def reference_clip(epoch: int) -> tuple[bytes, int]:
+    """A short voiced tone (WAV bytes, frames) whose hiss fades as training goes on."""
+    voice, noise = _voice_and_noise()
+    hiss = 0.25 * math.exp(-epoch / 60)
+    # |voice| <= 0.625 and hiss <= 0.25: the sum never clips.
+    samples = array.array("h", (int((v + hiss * n) * 32767)
+                                for v, n in zip(voice, noise, strict=True)))
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as clip:
         clip.setnchannels(1)
         clip.setsampwidth(2)
         clip.setframerate(CLIP_SAMPLE_RATE)
         clip.writeframes(samples.tobytes())
-    return buffer.getvalue(), frames
+    return buffer.getvalue(), len(samples)
 
 
 def write_applio_model(root: Path, model: DemoModel, start_time: float) -> None:
@@ -124,7 +135,7 @@ def write_applio_model(root: Path, model: DemoModel, start_time: float) -> None:
             for tag, value in loss_point(model, epoch, rng).items():
                 writer.add_scalar(tag, value, step, wall_time=when)
             if epoch % model.save_every_epochs == 0:
-                wav, frames = reference_clip(epoch, rng)
+                wav, frames = reference_clip(epoch)
                 writer.add_audio(f"gen/audio_{step:07d}", wav, CLIP_SAMPLE_RATE, frames, step,
                                  wall_time=when)
                 (model_dir / f"{model.name}_{epoch}e_{step}s.pth").write_bytes(PLACEHOLDER)

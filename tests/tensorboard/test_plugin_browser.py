@@ -17,7 +17,7 @@ import pytest
 
 from launcher.core.app import LauncherCore
 from launcher.core.settings import Settings
-from launcher.events.demo import DemoModel, create_demo_rvc, loss_point
+from launcher.events.demo import CLIP_SECONDS, DemoModel, create_demo_rvc, loss_point
 from launcher.events.writer import ScalarEventWriter
 from launcher.rvc.folder import RvcFolder
 from tests.helpers import wait_until
@@ -192,7 +192,8 @@ def rvc_tab(context, running: Running):
     return page, frame
 
 
-def test_rvc_tab_shows_what_report_json_says(running: Running, context) -> None:
+def test_rvc_tab_shows_what_report_json_says_and_links_to_the_dashboard(
+        running: Running, context) -> None:
     from playwright.sync_api import expect
 
     expected = report_json(running.rvc)
@@ -218,6 +219,11 @@ def test_rvc_tab_shows_what_report_json_says(running: Running, context) -> None:
     shot.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(shot))
 
+    frame.locator('section.model[data-model="Ben"] a.mel-link').click()  # the guide's 2nd look
+    page.wait_for_url(lambda url: "#rvc" not in url and "tagFilter=loss%2Fg%2Fmel" in url)
+    expect(page.locator(TAG_FILTER_BOX)).to_have_value("loss/g/mel")
+    assert card_titles(page) == ["loss/g/mel"]
+
 
 def test_rvc_tab_plays_applio_reference_clips(running: Running, context) -> None:
     page, frame = rvc_tab(context, running)
@@ -229,7 +235,8 @@ def test_rvc_tab_plays_applio_reference_clips(running: Running, context) -> None
     assert answered.value.headers["content-type"] == "audio/wav"
     clips.first.evaluate("audio => new Promise(done => audio.readyState >= 1 ? done() : "
                          "audio.addEventListener('loadedmetadata', done, {once: true}))")
-    assert clips.first.evaluate("audio => audio.duration") == pytest.approx(0.5, abs=0.01)
+    duration = clips.first.evaluate("audio => audio.duration")
+    assert duration == pytest.approx(CLIP_SECONDS, abs=0.01)
 
 
 def test_rvc_tab_follows_training_by_itself(running: Running, context) -> None:
@@ -244,14 +251,3 @@ def test_rvc_tab_follows_training_by_itself(running: Running, context) -> None:
     assert wait_until(lambda: card.get_attribute("data-last-step") == expected, 30, 0.5), (
         card.get_attribute("data-last-step"), expected)
     assert loads == []
-
-
-def test_the_rvc_tab_links_open_the_dashboard_preset_for_the_model(
-        running: Running, context) -> None:
-    from playwright.sync_api import expect
-
-    page, frame = rvc_tab(context, running)
-    frame.locator('section.model[data-model="Ben"] a.mel-link').click()
-    page.wait_for_url(lambda url: "#rvc" not in url and "tagFilter=loss%2Fg%2Fmel" in url)
-    expect(page.locator(TAG_FILTER_BOX)).to_have_value("loss/g/mel")
-    assert card_titles(page) == ["loss/g/mel"]
