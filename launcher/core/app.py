@@ -177,25 +177,27 @@ class LauncherCore:
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
         venv_dir = self.rvc.paths.venv_dir
+        built = None
         if self._base_python_override is None:
             built = TensorBoardVenv.already_built(venv_dir)
-            if built is not None:
-                self._venv = built
-                if built.is_ready():
-                    return built.python
-                self._update(phase=Phase.SETTING_UP,
-                             message="Updating the launcher's TensorBoard plugin")
-                return built.ensure(progress=lambda line: self._update(message=line))
-        base = find_base_interpreter(self.rvc, self._base_python_override)
-        venv = TensorBoardVenv(venv_dir, base)
-        self._venv = venv
+        if built is None:
+            built = TensorBoardVenv(venv_dir,
+                                    find_base_interpreter(self.rvc, self._base_python_override))
+        venv = self._venv = built
         if venv.is_ready():
             return venv.python
+        if venv.tensorboard_ready():  # a venv from an older launcher: only the plugin is due
+            self._update(phase=Phase.SETTING_UP,
+                         message="Updating the launcher's TensorBoard plugin")
+            return venv.ensure(progress=self._show_progress)
         self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
         self._notify(APP_NAME, "Setting up TensorBoard; this takes a minute the first time.")
-        python = venv.ensure(progress=lambda line: self._update(message=line))
+        python = venv.ensure(progress=self._show_progress)
         self._notify(APP_NAME, "TensorBoard is installed.")
         return python
+
+    def _show_progress(self, line: str) -> None:
+        self._update(message=line)
 
     def shutdown(self) -> None:
         self._quit.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -219,3 +220,36 @@ def test_settings_keep_a_valid_last_port_only(tmp_path: Path) -> None:
     for stored, loaded in ((6012, 6012), (None, None), ("6012", None), (True, None), (70000, None)):
         path.write_text(json.dumps({"last_port": stored}))
         assert Settings.load(path).last_port == loaded
+
+
+def test_a_venv_from_before_the_plugin_is_upgraded_on_the_next_start(
+        ready_rvc: RvcFolder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from launcher.tensorboard.venv import TensorBoardVenv
+
+    venv = TensorBoardVenv.already_built(ready_rvc.paths.venv_dir)
+    assert venv is not None
+    subprocess.run([str(venv.python), "-m", "pip", "uninstall", "--yes", "--quiet",
+                    "rvc_tensorboard_plugin"], check=True, timeout=120, capture_output=True)
+    marker = json.loads(venv.marker_file.read_text())
+    del marker["plugin"]  # as a launcher from before the plugin left it
+    venv.marker_file.write_text(json.dumps(marker))
+
+    def no_probe(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("TensorBoard is there: no base-Python probe, no rebuild")
+
+    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    core = LauncherCore(ready_rvc, Settings())
+    notes: list[tuple[str, str]] = []
+    messages: list[str] = []
+    core.on_notify(lambda title, message: notes.append((title, message)))
+    core.subscribe(lambda state: messages.append(state.message))
+    assert core.prepare_venv() == venv.python
+    assert notes == [], "no 'this takes a minute' for a one-second update"
+    assert messages[:2] == ["Updating the launcher's TensorBoard plugin",
+                            "Installing the launcher's TensorBoard plugin…"]
+    assert venv.is_ready()
+    version = subprocess.run(
+        [str(venv.python), "-c", "import importlib.metadata as m; "
+         "print(m.version('rvc_tensorboard_plugin'))"],
+        capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert version == venv.plugin_version
