@@ -54,6 +54,23 @@ def cleaned_child_env(env: Mapping[str, str], frozen: bool, windows: bool = IS_W
     return cleaned
 
 
+def explorer_select_command(path: str) -> str:
+    """Explorer's command line that opens `path`'s folder with `path` selected.
+
+    A whole command line, not a list: Explorer parses `/select,"<path>"` itself and does not
+    understand the quoting subprocess would put around a list item with spaces. Windows paths
+    cannot contain `"`, so the quotes never need escaping.
+    """
+    return f'explorer.exe /select,"{path}"'
+
+
+def show_in_explorer(path: str) -> None:
+    """Explorer with `path` selected (Windows only; Explorer's exit code means nothing)."""
+    import subprocess
+
+    subprocess.Popen(explorer_select_command(path), close_fds=True)
+
+
 def message_box_style(is_error: bool) -> int:
     return (MB_OK_ICONERROR if is_error else MB_OK_ICONWARNING) | MB_TOPMOST
 

@@ -31,6 +31,7 @@ import pytest
 from launcher import __version__
 from launcher.events.demo import create_demo_rvc
 from launcher.rvc.paths import LauncherPaths
+from launcher.tensorboard.pluginwheel import plugin_version
 
 
 def frozen(test: Callable) -> Callable:
@@ -217,12 +218,14 @@ def test_binary_sets_up_the_venv_with_the_given_python(
     assert result.returncode == 0, result.stdout + result.stderr
     venv_python = LauncherPaths(root).venv_python
     check = subprocess.run([str(venv_python), "-c",
-                            "import sys, tensorboard; print(sys._base_executable); "
-                            "print(tensorboard.__version__)"],
+                            "import sys, tensorboard, importlib.metadata as m; "
+                            "print(sys._base_executable); print(tensorboard.__version__); "
+                            "print(m.version('rvc_tensorboard_plugin'))"],
                            capture_output=True, text=True, timeout=60, check=True)
-    base, version = check.stdout.split()
+    base, version, plugin = check.stdout.split()
     assert Path(base).resolve() == real_python()  # the real interpreter, never the binary
     assert version == "2.21.0"
+    assert plugin == plugin_version(), "the plugin's source travels in the binary as data"
     assert LauncherPaths(root).log_file.is_file()  # logs in the launcher's own folder
     record_metrics(setup_seconds=round(seconds, 1))
 
@@ -243,6 +246,9 @@ def test_binary_serves_tensorboard_and_stops_cleanly_on_sigterm(
         with urllib.request.urlopen(f"{running.url}data/logdir", timeout=10) as response:
             assert response.status == 200
             assert Path(json.load(response)["logdir"]).resolve() == (root / "logs").resolve()
+        with urllib.request.urlopen(f"{running.url}data/plugins_listing", timeout=10) as response:
+            assert json.load(response)["rvc"]["enabled"] is True
+        assert "data/plugin/rvc/start?" in running.output(), "the dashboard goes through it"
 
         tree = [running.process.pid,
                 *(p.pid for p in psutil.Process(running.process.pid).children(recursive=True))]

@@ -224,3 +224,9 @@ def test_frozen_rvc_root_is_the_exe_folder(tmp_path: Path) -> None:
 def test_unfrozen_rvc_root_is_the_current_folder(tmp_path: Path) -> None:
     assert default_rvc_root(frozen=False, executable="/usr/bin/python3", cwd=tmp_path) == (
         tmp_path.resolve())
+
+
+def test_explorer_selects_the_file_with_spaces_and_accents_in_one_quoted_argument() -> None:
+    path = r"C:\RVC Café\assets\weights\Aria_e270_s5400.pth"
+    assert (winplatform.explorer_select_command(path)
+            == 'explorer.exe /select,"C:\\RVC Café\\assets\\weights\\Aria_e270_s5400.pth"')

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -14,12 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from launcher import APP_NAME
-from launcher.core.desktop import open_path
+from launcher.core.advice import AdvicePublisher, advice_document
+from launcher.core.desktop import open_path, show_in_folder
 from launcher.core.settings import Settings
 from launcher.core.state import AppState, Phase
 from launcher.core.watcher import TrainingWatcher
 from launcher.rvc.folder import RvcFolder
-from launcher.tensorboard.dashboard import BrowserOpener, dashboard_url
+from launcher.tensorboard.dashboard import (
+    BrowserOpener,
+    dashboard_url,
+    plugin_listed,
+    start_page_url,
+)
 from launcher.tensorboard.interpreter import find_base_interpreter
 from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from launcher.tensorboard.venv import TensorBoardVenv
@@ -83,6 +90,8 @@ class LauncherCore:
         self._advisor: Advisor | None = None
         self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED
         self._reports: dict[str, ModelReport] = {}
+        self._advice = AdvicePublisher(rvc.paths.advice_file)
+        self._plugin_listed = False  # whether the serving TensorBoard has the launcher's plugin
         self._warned_overtraining: set[str] = set()
         self._pending_open: list[str | None] = []
         self._ever_ready = False
@@ -157,7 +166,7 @@ class LauncherCore:
             self._supervisor = TensorBoardSupervisor(
                 python, self.rvc.logs_dir,
                 log_file=self.rvc.paths.tensorboard_log_file,
-                preferred_port=self.settings.preferred_port,
+                preferred_port=self.settings.last_port or self.settings.preferred_port,
                 window_title=f"RVC TensorBoard - {self.rvc.root.name}",
                 on_change=self._on_tensorboard_change,
             )
@@ -168,21 +177,27 @@ class LauncherCore:
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
         venv_dir = self.rvc.paths.venv_dir
+        built = None
         if self._base_python_override is None:
             built = TensorBoardVenv.already_built(venv_dir)
-            if built is not None:
-                self._venv = built
-                return built.python
-        base = find_base_interpreter(self.rvc, self._base_python_override)
-        venv = TensorBoardVenv(venv_dir, base)
-        self._venv = venv
+        if built is None:
+            built = TensorBoardVenv(venv_dir,
+                                    find_base_interpreter(self.rvc, self._base_python_override))
+        venv = self._venv = built
         if venv.is_ready():
             return venv.python
+        if venv.tensorboard_ready():  # a venv from an older launcher: only the plugin is due
+            self._update(phase=Phase.SETTING_UP,
+                         message="Updating the launcher's TensorBoard plugin")
+            return venv.ensure(progress=self._show_progress)
         self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
         self._notify(APP_NAME, "Setting up TensorBoard; this takes a minute the first time.")
-        python = venv.ensure(progress=lambda line: self._update(message=line))
+        python = venv.ensure(progress=self._show_progress)
         self._notify(APP_NAME, "TensorBoard is installed.")
         return python
+
+    def _show_progress(self, line: str) -> None:
+        self._update(message=line)
 
     def shutdown(self) -> None:
         self._quit.set()
@@ -199,6 +214,8 @@ class LauncherCore:
     def _on_tensorboard_change(self, tb_state: TBState, message: str) -> None:
         phase = _PHASE_OF[tb_state]
         url = self._supervisor.url if self._supervisor else None
+        if tb_state is TBState.RUNNING:  # before the state goes out: shells show dashboard_link
+            self._plugin_listed = url is not None and plugin_listed(url)
         if phase is Phase.RUNNING and self._state.model is not None:
             phase = Phase.TRAINING
         self._update(phase=phase, message=message, url=url if phase in
@@ -208,7 +225,27 @@ class LauncherCore:
         if tb_state is TBState.FAILED:
             self._notify("TensorBoard failed", message)
         if tb_state is TBState.RUNNING:
+            self._remember_port()
             self._on_ready()
+
+    def _remember_port(self) -> None:
+        """Keep the served port for next time; say so when last time's port was taken."""
+        port = self._supervisor.port if self._supervisor else None
+        last = self.settings.last_port
+        if port is None or port == last:
+            return
+        if last is not None:
+            self._notify("TensorBoard moved to another port",
+                         f"Port {last}, used last time, is taken by another program, so "
+                         f"TensorBoard now runs on port {port}. The dashboard's own settings "
+                         "belong to the old port: the launcher sets Reload data and ignore "
+                         "outliers again; anything else you changed there starts fresh.")
+        self.settings.last_port = port
+        try:
+            self.settings.save(self.rvc.paths.settings_file)
+        except OSError as exc:
+            log.warning("could not remember port %s in %s: %s", port,
+                        self.rvc.paths.settings_file, exc)
 
     def _on_ready(self) -> None:
         first = not self._ever_ready
@@ -258,6 +295,7 @@ class LauncherCore:
             log.exception("advisor refresh failed")
             return self._reports
         self._reports = reports
+        self._publish_advice(reports)
         from launcher.core.summaries import notification, to_summary
 
         self._update(models=tuple(to_summary(r) for r in reports.values()))
@@ -266,6 +304,19 @@ class LauncherCore:
                 self._warned_overtraining.add(name)
                 self._notify(f"{name} is overtraining", notification(report))
         return reports
+
+    def _publish_advice(self, reports: dict[str, ModelReport]) -> None:
+        """The RVC tab's advice file and plots, brought up to date with `reports`."""
+        paths = self.rvc.paths
+        try:
+            self._advice.update(
+                reports, draw_plot=self.write_plot,
+                document=lambda: advice_document(
+                    reports, smoothing=self.smoothing, tag_filter=self.settings.tag_filter,
+                    rvc_folder=self.rvc.root, reports_dir=paths.reports_dir))
+        except OSError as exc:
+            log.warning("could not write the advice for the RVC tab to %s: %s",
+                        paths.advice_file, exc)
 
     # ---- actions (CoreActions) ---------------------------------------------------------
 
@@ -288,10 +339,16 @@ class LauncherCore:
                 self._pending_open.append(model)
             log.info("dashboard requested before TensorBoard is ready; opening when it is")
             return
-        full = dashboard_url(url, smoothing=self.smoothing, tag_filter=self.settings.tag_filter,
-                             model=model)
+        full = self.dashboard_link(url, model)
         if self._opener.open(full):
             log.info("opened %s", full)
+
+    def dashboard_link(self, url: str, model: str | None = None) -> str:
+        """The preset dashboard URL for TensorBoard at `url`, through the plugin's start page
+        (which also turns on Reload data) when that TensorBoard has the plugin."""
+        full = dashboard_url(url, smoothing=self.smoothing, tag_filter=self.settings.tag_filter,
+                             model=model)
+        return start_page_url(full) if self._plugin_listed else full
 
     def open_logs_folder(self) -> None:
         folder = self.rvc.logs_dir if self.rvc.has_logs() else self.rvc.root
@@ -299,6 +356,9 @@ class LauncherCore:
 
     def open_launcher_log(self) -> None:
         self._open_file(self.rvc.paths.log_file)
+
+    def show_weight_file(self, path: Path) -> None:
+        show_in_folder(path)
 
     def open_report(self, model: str) -> None:
         path = self.write_plot(model)
@@ -314,7 +374,11 @@ class LauncherCore:
         scalars = self.advisor.scalars(model)
         target = self.rvc.paths.reports_dir / f"{model}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        return write_plot(model, scalars, report, target, smoothing=self.smoothing)
+        # Drawn beside it and renamed over it: the RVC tab may be reading the old one.
+        drawn = write_plot(model, scalars, report, target.with_name(f".{model}.tmp.png"),
+                           smoothing=self.smoothing)
+        os.replace(drawn, target)
+        return target
 
     def set_auto_open(self, enabled: bool) -> None:
         self.settings.auto_open = enabled

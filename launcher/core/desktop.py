@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from launcher import winplatform
+
 log = logging.getLogger(__name__)
 
 
@@ -31,3 +33,19 @@ def open_path(path: Path) -> None:
                              stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         log.warning("could not open %s: %s", path, exc)
+
+
+def show_in_folder(path: Path, platform: str = sys.platform) -> None:
+    """A saved file selected in Explorer on Windows; its folder opened elsewhere. Never raises."""
+    if not path.exists():
+        log.warning("%s does not exist any more; opening its folder", path)
+        if path.parent.is_dir():
+            open_path(path.parent)
+        return
+    if platform != "win32":
+        open_path(path.parent)
+        return
+    try:
+        winplatform.show_in_explorer(str(path))
+    except OSError as exc:
+        log.warning("could not show %s in Explorer: %s", path, exc)

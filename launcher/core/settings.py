@@ -21,6 +21,9 @@ class Settings:
     smoothing: float | None = None  # None: the distribution's preset (0.987, Applio 0.5)
     tag_filter: str = DEFAULT_TAG_FILTER
     preferred_port: int = DEFAULT_PORT
+    # The port served last time: TensorBoard keeps the dashboard's own settings (Reload data,
+    # ignore outliers, anything the user set) per origin, so the same port keeps them.
+    last_port: int | None = None
     advisor_tolerance: float = 0.002  # a fitted rise below this share of the level is none
     advisor_patience_fraction: float = 0.15  # no longer used (the rise test needs none)
 
@@ -51,6 +54,9 @@ class Settings:
 def _same_kind(value: object, default: object, key: str) -> bool:
     if key == "smoothing":
         return value is None or (isinstance(value, (int, float)) and 0 <= value < 1)
+    if key == "last_port":
+        return value is None or (isinstance(value, int) and not isinstance(value, bool)
+                                 and 0 < value < 65536)
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, (int, float)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
 
@@ -23,6 +24,7 @@ class ModelSummary:
     model: str
     verdict: str  # "improving", "plateau", "overtraining since step S (epoch E)"
     best_epochs: tuple[str, ...] = ()  # e.g. ("e380 (Aria_e380_s7600.pth)", ...)
+    best_files: tuple[Path | None, ...] = ()  # each best epoch's weight file, if one was saved
     overtraining: bool = False
     try_epochs: tuple[str, ...] = ()  # the epochs to listen to first: ("380", "~370", ...)
     evidence: str = ""  # why the verdict, in one line
@@ -48,5 +50,6 @@ class CoreActions(Protocol):
     def open_logs_folder(self) -> None: ...
     def open_launcher_log(self) -> None: ...
     def open_report(self, model: str) -> None: ...
+    def show_weight_file(self, path: Path) -> None: ...
     def set_auto_open(self, enabled: bool) -> None: ...
     def quit(self) -> None: ...

@@ -15,6 +15,7 @@ def to_summary(report: ModelReport) -> ModelSummary:
             text = f"e{label} ({nearest}{candidate.weight_file.name})"
         best.append(text)
     return ModelSummary(model=report.model, verdict=report.headline(), best_epochs=tuple(best),
+                        best_files=tuple(c.weight_file for c in report.candidates),
                         overtraining=report.verdict == "overtraining",
                         try_epochs=tuple(report.try_epochs()), evidence=report.evidence())
 

@@ -3,16 +3,22 @@
 Curves follow what RVC training shows in TensorBoard: a fast early drop, a long noisy
 slope, and for two models a rise after the point where they start to overtrain: Aria's is
 obvious (about 15%), Nova's is what real runs show (the guide's example rises about 1%
-on the smoothed chart): 3% over 20k steps, logged every 200 steps as the WebUI does.
+on the smoothed chart): 3% over 20k steps, logged every 200 steps as the WebUI does. One model
+(Cleo) is written the way Applio writes it: scalars in `logs/<model>/eval/`, weights beside
+them as `<model>_<E>e_<S>s.pth`, and a reference clip `gen/audio_<step:07d>` at each save.
 """
 
 from __future__ import annotations
 
+import array
+import functools
+import io
 import json
 import math
 import random
 import threading
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +71,13 @@ def subtle_point(model: DemoModel, step: int, rng: random.Random) -> dict[str, f
         "grad_norm_d": abs(rng.gauss(30, 12)),
         "grad_norm_g": abs(rng.gauss(120, 40)),
     }
+
+
+APPLIO_DEMO_MODELS = (
+    DemoModel("Cleo", epochs=200, overtrain_epoch=None, save_every_epochs=10, seed=3),
+)
+CLIP_SAMPLE_RATE = 40000  # Applio's 40k models log their reference audio at this rate
+CLIP_SECONDS = 0.3
 
 
 def loss_point(model: DemoModel, epoch: int, rng: random.Random) -> dict[str, float]:
@@ -125,7 +138,60 @@ def write_model(root: Path, model: DemoModel, start_time: float) -> None:
         (model_dir / f"{prefix}_{LATEST_ONLY_STEP}.pth").write_bytes(PLACEHOLDER)
 
 
-def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS) -> Path:
+@functools.cache
+def _voice_and_noise() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One voiced tone (180 Hz with vibrato and harmonics, faded in and out) and one hiss."""
+    frames = int(CLIP_SAMPLE_RATE * CLIP_SECONDS)
+    rng = random.Random(0)
+    voice, noise = [], []
+    for index in range(frames):
+        t = index / CLIP_SAMPLE_RATE
+        pitch = 2 * math.pi * 180 * (t + 0.004 * math.sin(2 * math.pi * 5 * t))
+        envelope = min(1.0, t / 0.05, (CLIP_SECONDS - t) / 0.05)
+        voice.append(0.3 * envelope * sum(math.sin(k * pitch) / k for k in (1, 2, 3, 4)))
+        noise.append(rng.uniform(-1, 1))
+    return tuple(voice), tuple(noise)
+
+
+def reference_clip(epoch: int) -> tuple[bytes, int]:
+    """A short voiced tone (WAV bytes, frames) whose hiss fades as training goes on."""
+    voice, noise = _voice_and_noise()
+    hiss = 0.25 * math.exp(-epoch / 60)
+    # |voice| <= 0.625 and hiss <= 0.25: the sum never clips.
+    samples = array.array("h", (int((v + hiss * n) * 32767)
+                                for v, n in zip(voice, noise, strict=True)))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(CLIP_SAMPLE_RATE)
+        clip.writeframes(samples.tobytes())
+    return buffer.getvalue(), len(samples)
+
+
+def write_applio_model(root: Path, model: DemoModel, start_time: float) -> None:
+    """Per-epoch scalars and, at each save, a weight file and a reference clip, as Applio."""
+    model_dir = root / "logs" / model.name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "config.json").write_text(json.dumps({"data": {"sample_rate": 40000}}))
+    rng = random.Random(model.seed)
+    with ScalarEventWriter(model_dir / "eval", wall_time=start_time) as writer:
+        for epoch in range(1, model.epochs + 1):
+            step = epoch * model.steps_per_epoch
+            when = start_time + epoch * 6.0
+            for tag, value in loss_point(model, epoch, rng).items():
+                writer.add_scalar(tag, value, step, wall_time=when)
+            if epoch % model.save_every_epochs == 0:
+                wav, frames = reference_clip(epoch)
+                writer.add_audio(f"gen/audio_{step:07d}", wav, CLIP_SAMPLE_RATE, frames, step,
+                                 wall_time=when)
+                (model_dir / f"{model.name}_{epoch}e_{step}s.pth").write_bytes(PLACEHOLDER)
+    for prefix in ("G", "D"):
+        (model_dir / f"{prefix}_{LATEST_ONLY_STEP}.pth").write_bytes(PLACEHOLDER)
+
+
+def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS,
+                    applio_models: tuple[DemoModel, ...] = APPLIO_DEMO_MODELS) -> Path:
     """Create (or refresh the logs of) a demo RVC WebUI folder at `root`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "go-web.bat").write_text("rem demo RVC folder made by the launcher\r\n")
@@ -137,6 +203,9 @@ def create_demo_rvc(root: Path, models: tuple[DemoModel, ...] = DEMO_MODELS) -> 
         if model_dir.is_dir() and any(model_dir.glob("events.out.tfevents.*")):
             continue
         write_model(root, model, start)
+    for model in applio_models:
+        if not (root / "logs" / model.name / "eval").is_dir():
+            write_applio_model(root, model, start)
     return root
 
 

@@ -41,6 +41,18 @@ def encode_scalar_event(tag: str, value: float, step: int, wall_time: float) -> 
             + _field_bytes(5, summary))
 
 
+def encode_audio_event(tag: str, wav: bytes, sample_rate: int, frames: int, step: int,
+                       wall_time: float) -> bytes:
+    """Event{wall_time, step, summary{value{tag, audio{rate, channels, frames, wav, type}}}}:
+    what PyTorch's SummaryWriter.add_audio writes (mono, 16-bit PCM WAV)."""
+    audio = (b"\x0d" + struct.pack("<f", float(sample_rate)) + b"\x10" + _varint(1)
+             + b"\x18" + _varint(frames) + _field_bytes(4, wav)
+             + _field_bytes(5, b"audio/wav"))
+    summary_value = _field_bytes(1, tag.encode("utf-8")) + _field_bytes(6, audio)
+    return (b"\x09" + struct.pack("<d", wall_time) + b"\x10" + _varint(step)
+            + _field_bytes(5, _field_bytes(1, summary_value)))
+
+
 def encode_file_version_event(wall_time: float) -> bytes:
     return b"\x09" + struct.pack("<d", wall_time) + _field_bytes(3, b"brain.Event:2")
 
@@ -63,6 +75,11 @@ class ScalarEventWriter:
     def add_scalar(self, tag: str, value: float, step: int, wall_time: float | None = None) -> None:
         when = time.time() if wall_time is None else wall_time
         self._file.write(frame(encode_scalar_event(tag, value, step, when)))
+
+    def add_audio(self, tag: str, wav: bytes, sample_rate: int, frames: int, step: int,
+                  wall_time: float | None = None) -> None:
+        when = time.time() if wall_time is None else wall_time
+        self._file.write(frame(encode_audio_event(tag, wav, sample_rate, frames, step, when)))
 
     def flush(self) -> None:
         self._file.flush()

@@ -82,3 +82,8 @@ class LauncherPaths:
     @property
     def reports_dir(self) -> Path:
         return self.launcher_dir / "reports"
+
+    @property
+    def advice_file(self) -> Path:
+        """The advisor's reports for the RVC tab (the plugin finds it from the logdir)."""
+        return self.launcher_dir / "advice.json"

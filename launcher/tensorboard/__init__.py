@@ -1,6 +1,8 @@
 """The TensorBoard manager: the base interpreter (interpreter), the venv and its hashed lock
 (venv, tensorboard-requirements.txt), the process and its spawn (process), its info files (info),
-ports (ports), the supervisor state machine (supervisor) and the preset dashboard URL (dashboard).
+ports (ports), the supervisor state machine (supervisor), the preset dashboard URL and its start
+page (dashboard), and the launcher's own TensorBoard plugin: its source, kept as data and run
+only inside the venv (plugin/), and the wheel built from it (pluginwheel).
 
 May import: launcher.rvc, launcher.util, launcher.winplatform.
 """

@@ -3,10 +3,16 @@
 One URL presets both TensorBoard tabs: the Time Series tab reads the query string
 (`smoothing`, `tagFilter`, `runFilter`), the legacy Scalars tab reads the hash
 (`_smoothingWeight`, `tagFilter`, `regexInput`).
+
+What no URL key can set (Reload data every 30 s, ignore outliers) lives in the browser's
+storage for TensorBoard's origin: the launcher's plugin serves a start page on that origin
+that stores them and then goes on to the preset URL (`start_page_url`). It is used only once
+TensorBoard lists the plugin (`plugin_listed`); without it the plain preset URL still works.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -14,9 +20,14 @@ import webbrowser
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from launcher.tensorboard.process import no_proxy_opener
+
 log = logging.getLogger(__name__)
 
 MAX_SMOOTHING = 0.999
+PLUGIN_NAME = "rvc"
+START_PATH = f"data/plugin/{PLUGIN_NAME}/start"
+MEL_TAG_FILTER = "loss/g/mel"
 # Characters with a meaning in a JavaScript RegExp. Escaping only these keeps the pattern
 # valid with or without the `u` flag (a needless escape like `\ ` is an error under `u`).
 REGEX_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
@@ -57,6 +68,27 @@ def dashboard_url(base_url: str, *, smoothing: float, tag_filter: str = "g/total
         fragment.append(_param("regexInput", runs))
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "&".join(query),
                        "&".join(fragment)))
+
+
+def start_page_url(preset_url: str) -> str:
+    """The preset URL routed through the plugin's start page (same query and hash)."""
+    parts = urlsplit(preset_url)
+    root = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, parts.netloc, root + START_PATH, parts.query,
+                       parts.fragment))
+
+
+def plugin_listed(base_url: str, timeout: float = 2.0) -> bool:
+    """True if the TensorBoard at `base_url` lists the launcher's plugin as enabled."""
+    try:
+        with no_proxy_opener().open(f"{base_url.rstrip('/')}/data/plugins_listing",
+                                    timeout=timeout) as response:
+            listing = json.loads(response.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        log.info("could not read TensorBoard's plugin list (%s); using the plain URL", exc)
+        return False
+    entry = listing.get(PLUGIN_NAME) if isinstance(listing, dict) else None
+    return isinstance(entry, dict) and entry.get("enabled") is True
 
 
 class BrowserOpener:

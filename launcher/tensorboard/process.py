@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import psutil
 
 from launcher import winplatform
+from launcher.util.boundedlog import BoundedLogFile
 
 if TYPE_CHECKING:
     import urllib.request
@@ -113,7 +114,7 @@ def url_for(port: int) -> str:
 
 
 @functools.cache
-def _no_proxy_opener() -> urllib.request.OpenerDirector:
+def no_proxy_opener() -> urllib.request.OpenerDirector:
     import urllib.request  # imported on first use: keeps it off the path to TensorBoard's spawn
 
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -122,7 +123,7 @@ def _no_proxy_opener() -> urllib.request.OpenerDirector:
 def fetch_logdir(port: int, timeout: float) -> str | None:
     """What `/data/logdir` reports, or None if nothing answers with HTTP 200 in time."""
     try:
-        with _no_proxy_opener().open(f"{url_for(port)}data/logdir", timeout=timeout) as response:
+        with no_proxy_opener().open(f"{url_for(port)}data/logdir", timeout=timeout) as response:
             if response.status != 200:
                 return None
             return str(json.loads(response.read().decode("utf-8")).get("logdir", ""))
@@ -204,21 +205,21 @@ class TensorBoardProcess:
 
     def _read_output(self) -> None:
         assert self.popen.stdout is not None
-        self._log_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._log_file, "a", encoding="utf-8") as sink:
+        sink = BoundedLogFile(self._log_file)
+        try:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            sink.write(f"---- {stamp} TensorBoard started, pid {self.pid} ----\n")
-            sink.flush()
+            sink.write_line(f"---- {stamp} TensorBoard started, pid {self.pid} ----")
             for raw in iter(self.popen.stdout.readline, b""):
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                sink.write(line + "\n")
-                sink.flush()
+                sink.write_line(line)
                 with self._lines_lock:
                     self._lines.append(line)
                 port = parse_ready_line(line)
                 if port is not None and self.ready_port is None:
                     self.ready_port = port
                     self._on_event()
+        finally:
+            sink.close()
         self.popen.stdout.close()
 
     def _reap(self) -> None:

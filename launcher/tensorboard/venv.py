@@ -3,6 +3,12 @@
 A marker JSON inside the venv is written last, only after TensorBoard imported from it, so an
 install cut short never looks done. Anything that does not match the marker is deleted and
 built again; the folder is only ever deleted when it carries the launcher's own tag file.
+
+The launcher's own TensorBoard plugin (pluginwheel) is installed after TensorBoard, from a
+wheel built on the spot, offline. Its version is in the marker too: a venv whose TensorBoard
+matches but whose plugin is missing or older (a venv from an older launcher) only gets the
+plugin installed, without touching TensorBoard. A plugin that fails to install is logged and
+left out (the dashboard works without it) and tried again on the next start.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 from launcher import winplatform
 from launcher.rvc import paths
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
+from launcher.tensorboard import pluginwheel
 from launcher.tensorboard.process import spawn_plan, start_child
 from launcher.util.errors import SetupError
 from launcher.util.jsonfile import write_json
@@ -66,6 +73,14 @@ def _pyvenv_home(venv_dir: Path) -> Path | None:
     return None
 
 
+def _plugin_version() -> str | None:
+    try:
+        return pluginwheel.plugin_version()
+    except (OSError, ValueError) as exc:  # a build that left the plugin's source out
+        log.warning("The launcher's TensorBoard plugin is missing from this build (%s)", exc)
+        return None
+
+
 class TensorBoardVenv:
     """One venv folder holding exactly the locked TensorBoard, built from one base Python."""
 
@@ -77,6 +92,7 @@ class TensorBoardVenv:
         text = self.requirements.read_text(encoding="utf-8")
         self.tensorboard_version = pinned_tensorboard_version(text)
         self.lock_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.plugin_version = _plugin_version()
         self._pip: subprocess.Popen[bytes] | None = None
         self._job: winplatform.KillOnCloseJob | None = None
         self._cancelled = False
@@ -95,8 +111,8 @@ class TensorBoardVenv:
 
     @classmethod
     def already_built(cls, venv_dir: Path) -> TensorBoardVenv | None:
-        """The venv as its marker describes it, if it is ready: a warm start need not probe
-        for a base Python."""
+        """The venv as its marker describes it, if its TensorBoard is ready (its plugin may
+        still be due: see `is_ready`): a warm start need not probe for a base Python."""
         marker = cls.__new__(cls)
         marker.venv_dir = Path(venv_dir).absolute()
         recorded = cls.read_marker(marker)
@@ -104,7 +120,7 @@ class TensorBoardVenv:
         if not isinstance(base, str):
             return None
         venv = cls(venv_dir, Path(base))
-        return venv if venv.is_ready() else None
+        return venv if venv.tensorboard_ready() else None
 
     def read_marker(self) -> dict[str, object] | None:
         try:
@@ -113,7 +129,7 @@ class TensorBoardVenv:
             return None
         return data if isinstance(data, dict) else None
 
-    def is_ready(self) -> bool:
+    def tensorboard_ready(self) -> bool:
         """Marker matches this lock and base, and the interpreters exist; runs nothing."""
         marker = self.read_marker()
         if marker is None or any(marker.get(k) != v for k, v in self._expected_marker().items()):
@@ -121,20 +137,28 @@ class TensorBoardVenv:
         home = _pyvenv_home(self.venv_dir)
         return self.python.is_file() and home is not None and home.is_dir()
 
+    def is_ready(self) -> bool:
+        """TensorBoard is ready and the marker records this launcher's plugin; runs nothing."""
+        marker = self.read_marker() or {}
+        return marker.get("plugin") == self.plugin_version and self.tensorboard_ready()
+
     def ensure(self, progress: Progress | None = None) -> Path:
         """Creates, repairs or just confirms the venv; returns its python. Raises SetupError."""
         say = progress or _no_progress
         if self.is_ready():
             say(f"TensorBoard {self.tensorboard_version} is ready")
             return self.python
-        self._remove_old()
-        say("Creating the TensorBoard environment…")
-        self._create()
-        say(f"Installing TensorBoard {self.tensorboard_version}…")
-        self._install(say)
-        say(f"Checking TensorBoard {self.tensorboard_version}…")
-        base_version = self._verify()
-        self._write_marker(base_version)
+        if not self.tensorboard_ready():
+            self._remove_old()
+            say("Creating the TensorBoard environment…")
+            self._create()
+            say(f"Installing TensorBoard {self.tensorboard_version}…")
+            self._install(say)
+            say(f"Checking TensorBoard {self.tensorboard_version}…")
+            self._write_marker({"base_version": self._verify()})
+        if self.plugin_version is not None:
+            say("Installing the launcher's TensorBoard plugin…")
+            self._install_plugin(self.plugin_version)
         say(f"TensorBoard {self.tensorboard_version} is ready")
         return self.python
 
@@ -200,18 +224,15 @@ class TensorBoardVenv:
                 "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
                 "--no-warn-script-location", "--progress-bar", "off", "-r", str(self.requirements)]
 
-    def _install(self, say: Progress) -> None:
-        command = self.pip_command()
+    def _run_pip(self, command: list[str], say: Progress) -> tuple[int, list[str]]:
+        """Run pip so it dies with the launcher, streaming its progress lines to `say`; its
+        exit code and last lines. Raises OSError if it cannot start."""
         log.info("Running %s", " ".join(command))
         last_lines: collections.deque[str] = collections.deque(maxlen=PIP_ERROR_LINES)
         plan = dataclasses.replace(spawn_plan(), stdin_watchdog=False)
-        try:
-            if plan.job_object and self._job is None:
-                self._job = winplatform.KillOnCloseJob()
-            process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
-        except OSError as exc:
-            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
-                             "folder and start the launcher again.") from exc
+        if plan.job_object and self._job is None:
+            self._job = winplatform.KillOnCloseJob()
+        process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
         assert process.stdout is not None
         self._pip = process
         with process:
@@ -224,14 +245,22 @@ class TensorBoardVenv:
                 if line.lstrip().startswith(PIP_PROGRESS_PREFIXES):
                     say(line.strip())
         self._pip = None
+        return process.returncode, list(last_lines)
+
+    def _install(self, say: Progress) -> None:
+        try:
+            code, last_lines = self._run_pip(self.pip_command(), say)
+        except OSError as exc:
+            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
+                             "folder and start the launcher again.") from exc
         if self._cancelled:
             raise SetupError("Setup was stopped before TensorBoard was installed; start the "
                              "launcher again to finish it.")
-        if process.returncode != 0:
+        if code != 0:
             said = " | ".join(last_lines) or "nothing"
             raise SetupError(
                 f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
-                f"{process.returncode}); check the internet connection and start the launcher "
+                f"{code}); check the internet connection and start the launcher "
                 f"again. pip said: {said}")
 
     def _verify(self) -> str:
@@ -254,6 +283,31 @@ class TensorBoardVenv:
                 f"({error}); start the launcher again to rebuild it.")
         return lines[1] if len(lines) > 1 else "unknown"
 
-    def _write_marker(self, base_version: str) -> None:
-        marker = {**self._expected_marker(), "base_version": base_version}
-        write_json(self.marker_file, marker)
+    def plugin_command(self, wheel: Path) -> list[str]:
+        return [str(self.python), "-m", "pip", "install", "--no-deps", "--no-index",
+                "--force-reinstall", "--no-input", "--disable-pip-version-check",
+                "--no-warn-script-location", "--progress-bar", "off", str(wheel)]
+
+    def _install_plugin(self, version: str) -> None:
+        """Install the plugin's wheel; on failure log it and leave the marker without it."""
+        wheel_dir = self.venv_dir / "plugin-wheel"
+        try:
+            shutil.rmtree(wheel_dir, ignore_errors=True)
+            command = self.plugin_command(pluginwheel.build_wheel(wheel_dir))
+            code, last_lines = self._run_pip(command, _no_progress)
+        except OSError as exc:
+            code, last_lines = None, [str(exc)]
+        finally:
+            shutil.rmtree(wheel_dir, ignore_errors=True)
+        if code == 0 and not self._cancelled:
+            self._write_marker({"plugin": version})
+        elif not self._cancelled:
+            log.warning("Installing the launcher's TensorBoard plugin failed (pip exit code %s: "
+                        "%s); the dashboard opens without its start page and RVC tab, and the "
+                        "launcher tries again next start", code, " | ".join(last_lines))
+
+    def _write_marker(self, changes: dict[str, str]) -> None:
+        """The expected TensorBoard keys plus what the marker recorded before, plus `changes`."""
+        kept = {key: value for key, value in (self.read_marker() or {}).items()
+                if key in ("base_version", "plugin")}
+        write_json(self.marker_file, {**self._expected_marker(), **kept, **changes})

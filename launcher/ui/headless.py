@@ -9,7 +9,6 @@ from types import FrameType
 
 from launcher.core.app import LauncherCore
 from launcher.core.state import AppState, Phase
-from launcher.tensorboard.dashboard import dashboard_url
 
 
 class ConsolePrinter:
@@ -31,9 +30,7 @@ class ConsolePrinter:
             self._last = key
             self.say(f"[{state.phase.value}] {state.message}")
             if url_is_new and state.url is not None:
-                full = dashboard_url(state.url, smoothing=self._core.smoothing,
-                                     tag_filter=self._core.settings.tag_filter)
-                self.say(f"Dashboard: {full}")
+                self.say(f"Dashboard: {self._core.dashboard_link(state.url)}")
 
     def notify(self, title: str, message: str) -> None:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from launcher.core.state import AppState, CoreActions, ModelSummary, Phase
@@ -82,8 +83,9 @@ def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> M
     """"Aria: try e380, e370, e410 - overtraining since step 7600" and in its submenu the
     epochs to listen to first, then the verdict and its evidence, the dashboard and the plot."""
     model = summary.model
-    best = tuple(MenuEntry(shorten(epoch, ENTRY_LIMIT), enabled=False)
-                 for epoch in summary.best_epochs)
+    files = (*summary.best_files, *([None] * len(summary.best_epochs)))
+    best = tuple(best_epoch_entry(epoch, file, actions)
+                 for epoch, file in zip(summary.best_epochs, files, strict=False))
     header = MenuEntry("Try these epochs first:" if best else "No saved epochs yet",
                        enabled=False)
     answer = ", ".join(f"e{label}" for label in summary.try_epochs[:3])
@@ -105,3 +107,10 @@ def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> M
             MenuEntry("Show curve plot", lambda: actions.open_report(model)),
         ),
     )
+
+
+def best_epoch_entry(text: str, weight_file: Path | None, actions: CoreActions) -> MenuEntry:
+    """A best epoch; clicking it shows its saved weight file in the file manager."""
+    if weight_file is None:
+        return MenuEntry(shorten(text, ENTRY_LIMIT), enabled=False)
+    return MenuEntry(shorten(text, ENTRY_LIMIT), lambda: actions.show_weight_file(weight_file))

@@ -1,5 +1,6 @@
 """Small building blocks that know nothing of RVC or TensorBoard: the coarse-mtime rule
-(folderstamp), atomic JSON files (jsonfile), the user-facing error type (errors).
+(folderstamp), atomic JSON files (jsonfile), a size-bounded log file (boundedlog), the
+user-facing error type (errors).
 
 May import: the standard library only.
 """

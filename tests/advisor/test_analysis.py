@@ -153,8 +153,8 @@ def test_trend_statistic() -> None:
 
 def test_demo_models(demo_rvc: Path) -> None:
     reports = Advisor(RvcFolder.at(demo_rvc)).refresh()
-    assert set(reports) == {"Aria", "Ben", "Nova"}
-    aria, ben, nova = reports["Aria"], reports["Ben"], reports["Nova"]
+    assert {"Aria", "Ben", "Nova", "Cleo"} <= set(reports)
+    aria, ben, nova, cleo = (reports[name] for name in ("Aria", "Ben", "Nova", "Cleo"))
     assert aria.verdict == "overtraining"
     assert aria.onset_epoch is not None and abs(aria.onset_epoch - 380) <= 60
     assert aria.headline().startswith(f"overtraining since step {aria.onset_step} (epoch ")
@@ -175,6 +175,10 @@ def test_demo_models(demo_rvc: Path) -> None:
     assert summary.overtraining and summary.verdict == aria.headline()
     assert summary.best_epochs and "Aria_e" in summary.best_epochs[0]
     assert not to_summary(ben).overtraining
+    assert cleo.points == 200, "Applio's eval/ run is read, its audio events skipped"
+    assert all(c.weight_file and c.weight_file.parent == demo_rvc / "logs" / "Cleo"
+               for c in cleo.candidates)
+    assert to_summary(aria).best_files == tuple(c.weight_file for c in aria.candidates)
 
 
 def test_refresh_is_incremental_while_training(tmp_path: Path) -> None:

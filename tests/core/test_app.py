@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -175,3 +177,79 @@ def test_already_built_refuses_a_venv_without_a_good_marker(tmp_path: Path) -> N
     assert TensorBoardVenv.already_built(venv_dir) is None
     (venv_dir / MARKER_NAME).write_text('{"base_python": "/nowhere/python", "tensorboard": "x"}')
     assert TensorBoardVenv.already_built(venv_dir) is None
+
+
+def test_the_port_served_last_time_is_reused_and_a_move_is_announced(
+        ready_rvc: RvcFolder) -> None:
+    from tests.helpers import held_port
+
+    settings_file = ready_rvc.paths.settings_file
+    settings_file.unlink(missing_ok=True)
+
+    def serve(settings: Settings, notes: list[tuple[str, str]]) -> str | None:
+        core = LauncherCore(ready_rvc, settings, base_python=base_python(),
+                            open_url=lambda url: True)
+        core.on_notify(lambda title, message: notes.append((title, message)))
+        core.start()
+        try:
+            assert wait_until(lambda: core.state.phase is Phase.RUNNING, 90), core.state
+            return core.state.url
+        finally:
+            core.shutdown()
+
+    notes: list[tuple[str, str]] = []
+    first_url = serve(Settings(preferred_port=0), notes)
+    port = Settings.load(settings_file).last_port
+    assert port is not None and first_url == f"http://127.0.0.1:{port}/"
+    assert serve(Settings.load(settings_file), notes) == first_url, "the same port again"
+    assert not [title for title, _ in notes if "port" in title]
+
+    with held_port() as taken:
+        settings = Settings.load(settings_file)
+        settings.last_port = taken
+        moved_url = serve(settings, notes)
+    served = Settings.load(settings_file).last_port
+    assert served not in (None, taken) and moved_url == f"http://127.0.0.1:{served}/"
+    moves = [message for title, message in notes if title == "TensorBoard moved to another port"]
+    assert len(moves) == 1
+    assert f"Port {taken}, used last time, is taken" in moves[0] and f"port {served}" in moves[0]
+
+
+def test_settings_keep_a_valid_last_port_only(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    for stored, loaded in ((6012, 6012), (None, None), ("6012", None), (True, None), (70000, None)):
+        path.write_text(json.dumps({"last_port": stored}))
+        assert Settings.load(path).last_port == loaded
+
+
+def test_a_venv_from_before_the_plugin_is_upgraded_on_the_next_start(
+        ready_rvc: RvcFolder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from launcher.tensorboard.venv import TensorBoardVenv
+
+    venv = TensorBoardVenv.already_built(ready_rvc.paths.venv_dir)
+    assert venv is not None
+    subprocess.run([str(venv.python), "-m", "pip", "uninstall", "--yes", "--quiet",
+                    "rvc_tensorboard_plugin"], check=True, timeout=120, capture_output=True)
+    marker = json.loads(venv.marker_file.read_text())
+    del marker["plugin"]  # as a launcher from before the plugin left it
+    venv.marker_file.write_text(json.dumps(marker))
+
+    def no_probe(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("TensorBoard is there: no base-Python probe, no rebuild")
+
+    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    core = LauncherCore(ready_rvc, Settings())
+    notes: list[tuple[str, str]] = []
+    messages: list[str] = []
+    core.on_notify(lambda title, message: notes.append((title, message)))
+    core.subscribe(lambda state: messages.append(state.message))
+    assert core.prepare_venv() == venv.python
+    assert notes == [], "no 'this takes a minute' for a one-second update"
+    assert messages[:2] == ["Updating the launcher's TensorBoard plugin",
+                            "Installing the launcher's TensorBoard plugin…"]
+    assert venv.is_ready()
+    version = subprocess.run(
+        [str(venv.python), "-c", "import importlib.metadata as m; "
+         "print(m.version('rvc_tensorboard_plugin'))"],
+        capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert version == venv.plugin_version

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import re
+import socket
+import threading
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +17,8 @@ from launcher.tensorboard.dashboard import (
     dashboard_url,
     format_smoothing,
     model_run_regex,
+    plugin_listed,
+    start_page_url,
 )
 
 BASE = "http://127.0.0.1:45959/"
@@ -108,3 +115,54 @@ def test_opener_reports_failure_and_allows_retry() -> None:
     assert calls == ["u", "u"]
     assert BrowserOpener(lambda url: False).open("u") is False
     assert BrowserOpener(lambda url: None).open("u") is True
+
+
+def test_start_page_url_keeps_the_preset_query_and_hash() -> None:
+    preset = dashboard_url(BASE, smoothing=0.5, model="Cleo")
+    start = start_page_url(preset)
+    assert start.startswith("http://127.0.0.1:45959/data/plugin/rvc/start?")
+    assert urlsplit(start)[3:] == urlsplit(preset)[3:]
+
+
+@pytest.fixture
+def listing_server() -> Iterator[tuple[str, dict[str, object]]]:
+    """A local HTTP server answering /data/plugins_listing with what the test puts in."""
+    listing: dict[str, object] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(listing).encode() if self.path == "/data/plugins_listing" else b""
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", listing
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_start_page_is_used_only_when_tensorboard_lists_the_plugin(
+        listing_server: tuple[str, dict[str, object]]) -> None:
+    url, listing = listing_server
+    listing["scalars"] = {"enabled": True}
+    assert not plugin_listed(url), "a TensorBoard without the plugin: the plain URL"
+    listing["rvc"] = {"enabled": False}
+    assert not plugin_listed(url)
+    listing["rvc"] = {"enabled": True, "tab_name": "RVC"}
+    assert plugin_listed(url)
+
+
+def test_no_answer_means_the_plain_url(listing_server: tuple[str, dict[str, object]]) -> None:
+    url, _ = listing_server
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    assert not plugin_listed(f"http://127.0.0.1:{closed}/", timeout=1)  # nothing listens
+    assert not plugin_listed(url + "elsewhere/")  # a 404

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import queue
-import random
 import re
 import subprocess
 import threading
@@ -15,8 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from launcher.events.demo import DemoModel, create_demo_rvc, loss_point
-from launcher.events.writer import ScalarEventWriter
+from launcher.events.demo import create_demo_rvc
 from launcher.tensorboard.dashboard import dashboard_url
 from tests.helpers import all_gone, kill_pids, tree_pids, wait_until
 
@@ -47,16 +45,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def add_applio_model(rvc: Path, name: str = "Cleo", epochs: int = 250) -> None:
-    """Applio writes every scalar to logs/<model>/eval/: TensorBoard names the run `Cleo/eval`."""
-    model = DemoModel(name, epochs=epochs, overtrain_epoch=None, seed=3)
-    rng = random.Random(model.seed)
-    with ScalarEventWriter(rvc / "logs" / name / "eval") as writer:
-        for epoch in range(1, epochs + 1):
-            for tag, value in loss_point(model, epoch, rng).items():
-                writer.add_scalar(tag, value, epoch * model.steps_per_epoch)
-
-
 def stop_tree(process: subprocess.Popen[str]) -> None:
     """TensorBoard and its data-server child: terminate, then kill whatever is left."""
     pids = tree_pids(process.pid)
@@ -78,7 +66,6 @@ def tensorboard(chromium: Path, tensorboard_python: Path,
     Asks for `chromium` first so that a missing browser skips before TensorBoard starts.
     """
     demo_rvc = create_demo_rvc(tmp_path_factory.mktemp("browser") / "RVC")
-    add_applio_model(demo_rvc)
     process = subprocess.Popen(
         [str(tensorboard_python), "-m", "tensorboard.main", "--logdir", str(demo_rvc / "logs"),
          "--host", "127.0.0.1", "--port", "0"],

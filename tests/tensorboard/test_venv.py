@@ -203,3 +203,81 @@ def test_leftover_of_an_interrupted_rebuild_is_rebuilt(tmp_path: Path) -> None:
     venv.ensure()
     assert venv.is_ready()
     assert tensorboard_version_from(venv) == TENSORBOARD_VERSION
+
+
+PLUGIN_PROBE = ("import importlib.metadata as m, sys; "
+                "[entry] = m.entry_points(group='tensorboard_plugins', name='rvc'); "
+                "plugin = entry.load(); "
+                "print(m.version('rvc_tensorboard_plugin'), plugin.plugin_name)")
+
+
+def installed_plugin(venv: TensorBoardVenv) -> str:
+    done = subprocess.run([str(venv.python), "-I", "-c", PLUGIN_PROBE], capture_output=True,
+                          text=True, timeout=120)
+    return done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()}"
+
+
+def test_build_installs_the_launchers_plugin(built: tuple[TensorBoardVenv, list[str]]) -> None:
+    venv, lines = built
+    assert "Installing the launcher's TensorBoard plugin…" in lines
+    assert installed_plugin(venv) == f"{venv.plugin_version} rvc"
+    assert json.loads(venv.marker_file.read_text())["plugin"] == venv.plugin_version
+
+
+def test_a_venv_from_before_the_plugin_gets_it_without_reinstalling_tensorboard(
+        copied: TensorBoardVenv) -> None:
+    subprocess.run([str(copied.python), "-m", "pip", "uninstall", "--yes", "--quiet",
+                    "rvc_tensorboard_plugin"], check=True, timeout=120, capture_output=True)
+    marker = json.loads(copied.marker_file.read_text())
+    del marker["plugin"]  # what a launcher from before the plugin wrote
+    copied.marker_file.write_text(json.dumps(marker))
+    assert installed_plugin(copied).startswith("failed")
+    site = next(copied.venv_dir.glob("lib/python*/site-packages"))
+    tensorboard_file = site / "tensorboard" / "version.py"
+    before = tensorboard_file.stat()
+
+    upgraded = TensorBoardVenv.already_built(copied.venv_dir)
+    assert upgraded is not None and not upgraded.is_ready()
+    lines: list[str] = []
+    upgraded.ensure(lines.append)
+    assert lines == ["Installing the launcher's TensorBoard plugin…",
+                     f"TensorBoard {TENSORBOARD_VERSION} is ready"]
+    assert upgraded.is_ready()
+    assert installed_plugin(upgraded) == f"{upgraded.plugin_version} rvc"
+    after = tensorboard_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert json.loads(copied.marker_file.read_text())["base_version"] == marker["base_version"]
+
+
+def test_an_older_plugin_is_replaced(copied: TensorBoardVenv) -> None:
+    marker = json.loads(copied.marker_file.read_text())
+    marker["plugin"] = "0.9.0+000000000000"
+    copied.marker_file.write_text(json.dumps(marker))
+    assert not copied.is_ready() and copied.tensorboard_ready()
+    copied.ensure()
+    assert copied.is_ready()
+    assert installed_plugin(copied) == f"{copied.plugin_version} rvc"
+
+
+def test_a_plugin_that_fails_to_install_leaves_tensorboard_working_and_is_retried(
+        copied: TensorBoardVenv, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    marker = json.loads(copied.marker_file.read_text())
+    del marker["plugin"]
+    copied.marker_file.write_text(json.dumps(marker))
+
+    def broken_wheel(target_dir: Path) -> Path:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        wheel = target_dir / "rvc_tensorboard_plugin-1.0.0-py3-none-any.whl"
+        wheel.write_bytes(b"not a zip")
+        return wheel
+
+    monkeypatch.setattr("launcher.tensorboard.pluginwheel.build_wheel", broken_wheel)
+    with caplog.at_level("WARNING"):
+        assert copied.ensure() == copied.python
+    assert "Installing the launcher's TensorBoard plugin failed (pip exit code 1" in caplog.text
+    assert copied.tensorboard_ready() and not copied.is_ready(), "tried again next start"
+    assert tensorboard_version_from(copied) == TENSORBOARD_VERSION
+    monkeypatch.undo()
+    copied.ensure()
+    assert copied.is_ready()

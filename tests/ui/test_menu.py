@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from launcher.core.state import AppState, ModelSummary, Phase
@@ -57,6 +59,9 @@ class RecordingActions:
 
     def open_launcher_log(self) -> None:
         self._record("open_launcher_log")
+
+    def show_weight_file(self, path: Path) -> None:
+        self._record("show_weight_file", path)
 
     def open_report(self, model: str) -> None:
         self._record("open_report", model)
@@ -196,3 +201,17 @@ def test_menu_is_a_pure_function_of_the_state() -> None:
 
     assert shape(build_menu(state, actions)) == shape(build_menu(state, actions))
     assert actions.calls == []
+
+
+def test_a_best_epoch_with_a_saved_file_shows_that_file_when_clicked() -> None:
+    weights = Path("/rvc/assets/weights")
+    aria = ModelSummary("Aria", "plateau",
+                        best_epochs=("e380 (Aria_e380_s7600.pth)", "e~12 (step 240)"),
+                        best_files=(weights / "Aria_e380_s7600.pth", None))
+    actions = RecordingActions()
+    models = entries_by_text(build_menu(AppState(models=(aria,)), actions))["Models"]
+    entries = entries_by_text(models.submenu[0].submenu)
+    saved, unsaved = entries["e380 (Aria_e380_s7600.pth)"], entries["e~12 (step 240)"]
+    assert saved.enabled and not unsaved.enabled and unsaved.action is None
+    activate(saved)
+    assert actions.calls == [("show_weight_file", (weights / "Aria_e380_s7600.pth",))]
