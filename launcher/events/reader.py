@@ -30,12 +30,14 @@ import os
 import re
 import stat
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from launcher.events.protowire import SCALARS_PLUGIN, event_scalars
 from launcher.events.recordpeek import holds_no_scalar
+from launcher.events.scalarcache import ScalarCache
 from launcher.events.scalarcycles import CycleLayout
 from launcher.events.scalarruns import (
     SIMPLE_RECORD,
@@ -136,6 +138,16 @@ class EventFileReader:
         except OSError as exc:
             log.warning("cannot read %s: %s", self.path, exc)
         return out.series
+
+    def resume(self, offset: int, plugins: dict[str, bytes]) -> None:
+        """Carry on from an earlier read (a cache) that stopped at `offset`."""
+        self.offset = offset
+        self._plugins = dict(plugins)
+
+    @property
+    def plugins(self) -> dict[str, bytes]:
+        """Tag -> the plugin its first metadata named, as far as read."""
+        return self._plugins
 
     def restart(self) -> None:
         """Forget what was read: the next read_new starts at the beginning."""
@@ -346,6 +358,10 @@ def is_event_file(path: Path) -> bool:
     return EVENT_FILE_MARKER in path.name and path.is_file()
 
 
+_CACHE_INTERVAL = 60.0  # seconds
+_CACHE_BYTES = 1 << 26  # read since the last save
+
+
 @dataclass(eq=False)
 class _FolderListing:
     path: Path
@@ -355,10 +371,16 @@ class _FolderListing:
 
 
 class LogDirReader:
-    """All event files under a model's folder (recursively), read incrementally and merged."""
+    """All event files under a model's folder (recursively), read incrementally and merged.
 
-    def __init__(self, root: Path) -> None:
+    With a `cache`, what was read from each file is kept on disk, so a new reader (the next
+    launcher start) reads only what the files gained since.
+    """
+
+    def __init__(self, root: Path, cache: ScalarCache | None = None) -> None:
         self.root = Path(root)
+        self._cache = cache
+        self._saved: dict[Path, tuple[float, int]] = {}  # when and at what offset last cached
         self._readers: dict[Path, EventFileReader] = {}
         self._per_file: dict[Path, dict[str, ScalarSeries]] = {}
         self._merged: dict[str, ScalarSeries] = {}
@@ -373,7 +395,9 @@ class LogDirReader:
             reader = self._readers.get(path)
             if reader is None:
                 reader = self._readers[path] = EventFileReader(path)
-                self._per_file[path] = {}
+                self._per_file[path] = self._restored(path, reader)
+                changed = changed or bool(self._per_file[path])
+            offset = reader.offset
             new = reader.read_new()
             if reader.was_reset:
                 self._per_file[path] = {}
@@ -381,9 +405,34 @@ class LogDirReader:
             for tag, series in new.items():
                 self._per_file[path].setdefault(tag, ScalarSeries()).extend(series)
                 changed = True
+            if reader.offset != offset or reader.was_reset:
+                self._save(path, reader)
         if changed:
             self._merged = self._merge()
         return self._merged
+
+    def _restored(self, path: Path, reader: EventFileReader) -> dict[str, ScalarSeries]:
+        cached = self._cache.load(path) if self._cache is not None else None
+        if cached is None:
+            return {}
+        reader.resume(cached.offset, cached.plugins)
+        self._saved[path] = (time.monotonic(), cached.offset)
+        return {tag: ScalarSeries(*points) for tag, points in cached.series.items()}
+
+    def _save(self, path: Path, reader: EventFileReader) -> None:
+        """Cache the file's read at its first read, then at most once a minute while it grows
+        (a training run appends every few seconds) unless much was read since."""
+        if self._cache is None:
+            return
+        now = time.monotonic()
+        last = self._saved.get(path)
+        if (last is not None and now - last[0] < _CACHE_INTERVAL
+                and reader.offset - last[1] < _CACHE_BYTES):
+            return
+        series = {tag: (s.steps, s.values, s.wall_times)
+                  for tag, s in self._per_file[path].items()}
+        self._cache.save(path, reader.offset, reader.plugins, series)
+        self._saved[path] = (now, reader.offset)
 
     def _event_files(self) -> list[Path]:
         """Event files in the folder and its subfolders (RVC: eval/), one level down.

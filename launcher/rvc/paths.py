@@ -82,3 +82,8 @@ class LauncherPaths:
     @property
     def reports_dir(self) -> Path:
         return self.launcher_dir / "reports"
+
+    @property
+    def scalar_cache_dir(self) -> Path:
+        """What the advisor read from each event file, so a restart reads only what is new."""
+        return self.launcher_dir / "cache"
