@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("cold_setup", "warm_start", "training_detection", "crash_recovery", "idle_cost",
-            "advisor", "frozen_binary")
+            "advisor", "event_files", "frozen_binary")
 # Every summary each section must carry: (section, dotted key).
 SUMMARIES = (
     ("cold_setup", "warm_cache.launcher"),
@@ -25,6 +25,8 @@ SUMMARIES = (
     ("idle_cost", "tensorboard_rss_mb"),
     ("advisor", "read_events_per_s"),
     ("advisor", "read_and_analyse_events_per_s"),
+    ("event_files", "read_mb_per_s"),
+    ("event_files", "restart_with_cache_s"),
 )
 
 

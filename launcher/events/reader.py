@@ -100,7 +100,10 @@ class _Collector:
 # layout is known (so it resumes soon after an image record), larger before.
 _CHUNK = 1 << 18
 _CHUNK_WITH_LAYOUT = 1 << 14
-_BLOCK = 1 << 22  # bytes read from the file at a time
+# Bytes read from the file at a time: a few pages after a record was passed over (the next
+# one may be an image too: read its first bytes only), doubling while records are small.
+_MIN_BLOCK = 1 << 13
+_BLOCK = 1 << 22
 # Records longer than this are first peeked at (recordpeek) and passed over by their length
 # when they cannot hold a scalar; shorter ones (scalars are about 60 bytes) are decoded.
 _SMALL_RECORD = 1 << 10
@@ -157,7 +160,7 @@ class EventFileReader:
     def _read_blocks(self, handle: BinaryIO, size: int, out: _Collector) -> None:
         """Decode from self.offset to `size` a block at a time; records that hold no scalar
         are passed over by their length (a seek), never read."""
-        block = _BLOCK
+        block = _MIN_BLOCK
         while self.offset < size:
             handle.seek(self.offset)
             data = handle.read(min(block, size - self.offset))
@@ -169,7 +172,7 @@ class EventFileReader:
                 block *= 2  # a record that may hold a scalar and is longer than a block
                 continue
             self.offset += consumed
-            block = _BLOCK
+            block = _MIN_BLOCK if consumed > len(data) else min(2 * block, _BLOCK)
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -416,12 +419,12 @@ class LogDirReader:
         if cached is None:
             return {}
         reader.resume(cached.offset, cached.plugins)
-        self._saved[path] = (time.monotonic(), cached.offset)
         return {tag: ScalarSeries(*points) for tag, points in cached.series.items()}
 
     def _save(self, path: Path, reader: EventFileReader) -> None:
-        """Cache the file's read at its first read, then at most once a minute while it grows
-        (a training run appends every few seconds) unless much was read since."""
+        """Cache the file's read when this reader first reads from it, then at most once a
+        minute while it grows (a training run appends every few seconds) unless much was
+        read since."""
         if self._cache is None:
             return
         now = time.monotonic()

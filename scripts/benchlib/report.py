@@ -11,6 +11,8 @@ def fmt(summary: Mapping[str, Any] | None) -> str:
     if not summary or "median" not in summary:
         return "–"
     unit = summary["unit"]
+    if unit == "MB/s":
+        return f"{summary['median']:,.0f} ({summary['min']:,.0f}–{summary['max']:,.0f})"
     if unit == "events/s":
         return (f"{summary['median'] / 1000:,.0f}k/s ({summary['min'] / 1000:,.0f}k–"
                 f"{summary['max'] / 1000:,.0f}k)")
@@ -86,6 +88,16 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                     fmt(advisor["read_events_per_s"]), "–", ""))
         out.append(("Advisor: read and analyse", fmt(advisor["read_and_analyse_events_per_s"]),
                     "–", ""))
+    images = sections.get("event_files", {})
+    if "read_mb_per_s" in images:
+        loader = images.get("tensorboard_python_loader_mb_per_s")
+        out.append((f"Image-heavy logs ({images['size_mb']:g} MB): read (MB/s)",
+                    fmt(images["read_mb_per_s"]),
+                    f"TensorBoard's Python loader: {loader:g}" if loader else "–",
+                    verdict(images)))
+        out.append(("… read and analyse (MB/s) / restart with the read cache (s)",
+                    f"{fmt(images['read_and_analyse_mb_per_s'])} / "
+                    f"{fmt(images['restart_with_cache_s'])}", "–", ""))
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")
