@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from pathlib import Path
 
 from PIL import Image
@@ -58,3 +59,26 @@ def test_tensorboard_reads_the_images_and_their_crcs(tmp_path: Path) -> None:
                                                           (600, 1000, 200)]
     assert mel[0].encoded_image_string == dict(rvc_images())["all/mel"]
     assert [e.value for e in accumulator.Scalars("loss/g/total")] == [29.0, 28.0, 27.0]
+
+
+def test_demo_logs_carry_the_three_plots(demo_rvc: Path) -> None:
+    from tensorboard.compat.proto import event_pb2
+
+    from launcher.events.demo import DEMO_MODELS, IMAGES_EVERY
+
+    model = DEMO_MODELS[0]
+    path = next((demo_rvc / "logs" / model.name).glob("events.out.tfevents.*"))
+    data = path.read_bytes()
+    images: dict[str, list[int]] = {}
+    pos = 0
+    while pos < len(data):
+        (length,) = struct.unpack_from("<Q", data, pos)
+        event = event_pb2.Event.FromString(data[pos + 12: pos + 12 + length])
+        for value in event.summary.value:
+            if value.HasField("image"):
+                assert (value.image.width, value.image.height) == (1000, 200)
+                images.setdefault(value.tag, []).append(event.step)
+        pos += length + 16
+    steps = [e * model.steps_per_epoch for e in range(IMAGES_EVERY, model.epochs + 1,
+                                                       IMAGES_EVERY)]
+    assert images == {tag: steps for tag in IMAGE_TAGS}
