@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("cold_setup", "warm_start", "training_detection", "crash_recovery", "idle_cost",
-            "advisor", "event_files", "frozen_binary")
+            "advisor", "event_files", "tensorboard_heavy_logs", "frozen_binary")
 # Every summary each section must carry: (section, dotted key).
 SUMMARIES = (
     ("cold_setup", "warm_cache.launcher"),

@@ -1,10 +1,11 @@
 """Incremental reader of TensorBoard event files: scalars only, no TensorBoard, no protobuf.
 
 A file is a sequence of TFRecord records (see `launcher.tfrecord`), each an `Event` protobuf.
-It is read a few megabytes at a time. RVC's files are mostly spectrogram images; a record
-longer than a scalar can be is peeked at (`launcher.recordpeek`: the keys and lengths of its
-first fields) and, when it cannot hold a scalar, passed over by its length without being
-read or scanned. Three paths read the rest, fastest first:
+It is read a block at a time (a few pages after a large record, doubling up to 4 MB while
+records are small). RVC's files are mostly spectrogram images: a record longer than a scalar
+can be is peeked at (`launcher.recordpeek`: the keys and lengths of its first fields) and,
+when it cannot hold a scalar, passed over by its length (a seek) without being read or
+scanned. Three paths read the rest, fastest first:
 
 - the layout path (`launcher.scalarcycles`): writers log the same tags in the same order at
   every step, so the file repeats one cycle of records byte for byte except wall times,

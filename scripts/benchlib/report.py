@@ -98,6 +98,17 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(("… read and analyse (MB/s) / restart with the read cache (s)",
                     f"{fmt(images['read_and_analyse_mb_per_s'])} / "
                     f"{fmt(images['restart_with_cache_s'])}", "–", ""))
+    heavy = sections.get("tensorboard_heavy_logs", {})
+    if "launcher" in heavy:
+        def marks(run: Mapping[str, Any]) -> str:
+            return (f"{run['first_scalars_s']:g} / {run['all_runs_some_scalars_s']:g} / "
+                    f"{run['all_loaded_s']:g}; {run['peak_rss_mb']:g} MB")
+
+        out.append((f"TensorBoard, Python loader, {heavy['size_mb']:g} MB of image-heavy logs: "
+                    "first scalars / every run / all loaded (s); peak RSS",
+                    marks(heavy["launcher"]),
+                    f"bare tensorboard: {marks(heavy['bare_tensorboard'])}",
+                    "--load_fast=false, the loader TensorBoard uses on Windows"))
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")

@@ -188,3 +188,25 @@ def test_four_gigabyte_file_is_read_by_seeking(tmp_path: Path) -> None:
     assert all(found[tag].steps == list(range(1, 9)) for tag in TAGS[1:])
     assert reader.offset == whole > 2**32
     assert read < 64 << 20, f"read {read:,} bytes of a {path.stat().st_size:,}-byte file"
+
+
+def test_damage_anywhere_in_an_image_heavy_file_never_crashes(tmp_path: Path) -> None:
+    import random
+
+    with ScalarEventWriter(tmp_path, wall_time=START) as writer:
+        write_webui_points(writer, range(1, 5))
+    clean = writer.path.read_bytes()
+    rng = random.Random(3)
+    for round_ in range(30):
+        damaged = bytearray(clean)
+        for _ in range(3):
+            at = rng.randrange(len(damaged))
+            damaged[at: at + 8] = rng.randbytes(8)
+        cut = len(damaged) if round_ % 3 else rng.randrange(len(damaged))
+        path = tmp_path / f"events.out.tfevents.1700000000.host.1.{round_}"
+        path.write_bytes(bytes(damaged[:cut]))
+        reader = EventFileReader(path)
+        found = reader.read_new()
+        assert reader.offset <= cut
+        if cut == len(damaged):  # each damaged spot costs at most the two records it spans
+            assert sum(len(s) for s in found.values()) >= 4 * len(TAGS) - 6
