@@ -20,6 +20,7 @@ import zlib
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from launcher.util.jsonfile import write_atomically
 
@@ -39,7 +40,7 @@ class CachedRead:
     series: dict[str, tuple[list[int], list[float], list[float]]]
 
 
-def _fingerprint(handle, start: int, length: int) -> int:  # type: ignore[no-untyped-def]
+def _fingerprint(handle: BinaryIO, start: int, length: int) -> int:
     handle.seek(start)
     return zlib.crc32(handle.read(length))
 
@@ -109,7 +110,7 @@ class ScalarCache:
             self._write_failed = True
 
     @staticmethod
-    def _matches(event_file: Path, header: dict) -> bool:  # type: ignore[type-arg]
+    def _matches(event_file: Path, header: dict[str, Any]) -> bool:
         try:
             status = os.stat(event_file)
             if status.st_size < header["offset"] or status.st_size < header["size"]:
@@ -126,14 +127,14 @@ class ScalarCache:
             return False
 
 
-def _packed(code: str, items: list) -> bytes:  # type: ignore[type-arg]
+def _packed(code: str, items: list[int] | list[float]) -> bytes:
     packed = array(code, items)
     if sys.byteorder != "little":
         packed.byteswap()
     return packed.tobytes()
 
 
-def _unpacked(code: str, data: bytes) -> list:  # type: ignore[type-arg]
+def _unpacked(code: str, data: memoryview) -> list[Any]:
     items = array(code)
     items.frombytes(data)
     if sys.byteorder != "little":
@@ -141,7 +142,7 @@ def _unpacked(code: str, data: bytes) -> list:  # type: ignore[type-arg]
     return items.tolist()
 
 
-def _split(blob: bytes) -> tuple[dict, memoryview]:  # type: ignore[type-arg]
+def _split(blob: bytes) -> tuple[dict[str, Any], memoryview]:
     if not blob.startswith(MAGIC):
         raise ValueError("not a scalar cache entry")
     start = len(MAGIC) + _HEADER_LENGTH.size
@@ -150,7 +151,7 @@ def _split(blob: bytes) -> tuple[dict, memoryview]:  # type: ignore[type-arg]
     return header, memoryview(blob)[start + length:]
 
 
-def _unpack_series(tags: list, arrays: memoryview,  # type: ignore[type-arg]
+def _unpack_series(tags: list[list[Any]], arrays: memoryview,
                    ) -> dict[str, tuple[list[int], list[float], list[float]]]:
     series = {}
     pos = 0
