@@ -107,7 +107,8 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append((f"TensorBoard, Python loader, {heavy['size_mb']:g} MB of image-heavy logs: "
                     "first scalars / every run / all loaded (s); peak RSS",
                     marks(heavy["launcher"]),
-                    f"bare tensorboard: {marks(heavy['bare_tensorboard'])}",
+                    f"bare tensorboard: {marks(heavy['bare_tensorboard'])}"
+                    if "bare_tensorboard" in heavy else "–",
                     "--load_fast=false, the loader TensorBoard uses on Windows"))
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
