@@ -3,10 +3,9 @@
 RVC's `plot_spectrogram_to_numpy` draws a mel spectrogram with matplotlib on a 10x2 inch
 figure at 100 dpi (1000x200 pixels: the plot, a colour bar, axis labels, white margins), and
 SummaryWriter stores it as an RGB PNG of about 75 KB. These are drawn without matplotlib or
-numpy (and without axis text): a viridis-like image of harmonics over a noisy floor, encoded by
-hand (zlib), seeded so
-the pixels are the same on every machine. Encoding takes a fraction of a second, so callers
-use `rvc_images()`, made once per process.
+numpy (and without axis text): a viridis-like image of harmonics over a noisy floor, encoded
+by hand (zlib), seeded so the pixels are the same on every machine. Encoding takes a fraction
+of a second, so callers use `rvc_images()`, made once per process.
 """
 
 from __future__ import annotations
