@@ -12,7 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("cold_setup", "warm_start", "training_detection", "crash_recovery", "idle_cost",
-            "advisor", "advisor_accuracy", "frozen_binary")
+            "advisor", "advisor_accuracy", "event_files", "tensorboard_heavy_logs",
+            "frozen_binary")
 # Every summary each section must carry: (section, dotted key).
 SUMMARIES = (
     ("cold_setup", "warm_cache.launcher"),
@@ -26,6 +27,8 @@ SUMMARIES = (
     ("idle_cost", "tensorboard_rss_mb"),
     ("advisor", "read_events_per_s"),
     ("advisor", "read_and_analyse_events_per_s"),
+    ("event_files", "read_mb_per_s"),
+    ("event_files", "restart_with_cache_s"),
 )
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from launcher.advisor.smoothing import tensorboard_smooth
 from launcher.advisor.turn import MIN_AFTER, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
+from launcher.events.scalarcache import ScalarCache
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
 from launcher.util.folderstamp import FolderStamp, unsettled_after
@@ -150,8 +151,9 @@ class Advisor:
 
     def __init__(self, rvc: RvcFolder, *, tolerance: float = DEFAULT_TOLERANCE,
                  patience_fraction: float = DEFAULT_PATIENCE_FRACTION,
-                 smoothing: float | None = None) -> None:
+                 smoothing: float | None = None, cache_scalars: bool = True) -> None:
         self.rvc = rvc
+        self._cache = ScalarCache(rvc.paths.scalar_cache_dir) if cache_scalars else None
         self.tolerance = tolerance
         self.patience_fraction = patience_fraction
         self.smoothing = rvc.distribution.smoothing if smoothing is None else smoothing
@@ -169,7 +171,8 @@ class Advisor:
         with self._lock:
             reader = self._readers.get(model)
             if reader is None:
-                reader = self._readers[model] = LogDirReader(self.rvc.logs_dir / model)
+                reader = self._readers[model] = LogDirReader(self.rvc.logs_dir / model,
+                                                             cache=self._cache)
             return reader.refresh()
 
     def refresh(self) -> dict[str, ModelReport]:

@@ -25,6 +25,9 @@ from pathlib import Path
 from launcher.events.writer import ScalarEventWriter
 
 PLACEHOLDER = b"demo placeholder, not a real model\n"
+# RVC logs its three spectrogram plots (75 KB each) with every log point; the demo does at
+# every 25th, so its folder stays small (11 MB) while its event files have the real shape.
+IMAGES_EVERY = 25
 LATEST_ONLY_STEP = 2333333
 
 
@@ -132,6 +135,8 @@ def write_model(root: Path, model: DemoModel, start_time: float) -> None:
             for logged, point in _points(model, epoch, rng):
                 for tag, value in point.items():
                     writer.add_scalar(tag, value, logged, wall_time=when)
+            if epoch % IMAGES_EVERY == 0:
+                writer.add_rvc_images(step, wall_time=when)
             if epoch % model.save_every_epochs == 0:
                 (weights / f"{model.name}_e{epoch}_s{step}.pth").write_bytes(PLACEHOLDER)
     for prefix in ("G", "D"):
@@ -223,6 +228,7 @@ def simulate_training(root: Path, name: str, epochs: int, seconds_per_epoch: flo
                 time.sleep(seconds_per_epoch)
             for tag, value in loss_point(model, epoch, rng).items():
                 writer.add_scalar(tag, value, epoch * model.steps_per_epoch)
+            writer.add_rvc_images(epoch * model.steps_per_epoch)
             writer.flush()
         return writer.path
 

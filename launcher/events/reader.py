@@ -1,7 +1,11 @@
 """Incremental reader of TensorBoard event files: scalars only, no TensorBoard, no protobuf.
 
 A file is a sequence of TFRecord records (see `launcher.tfrecord`), each an `Event` protobuf.
-Three paths read them, fastest first:
+It is read a block at a time (a few pages after a large record, doubling up to 4 MB while
+records are small). RVC's files are mostly spectrogram images: a record longer than a scalar
+can be is peeked at (`launcher.recordpeek`: the keys and lengths of its first fields) and,
+when it cannot hold a scalar, passed over by its length (a seek) without being read or
+scanned. Three paths read the rest, fastest first:
 
 - the layout path (`launcher.scalarcycles`): writers log the same tags in the same order at
   every step, so the file repeats one cycle of records byte for byte except wall times,
@@ -27,10 +31,14 @@ import os
 import re
 import stat
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from launcher.events.protowire import SCALARS_PLUGIN, event_scalars
+from launcher.events.recordpeek import holds_no_scalar
+from launcher.events.scalarcache import ScalarCache
 from launcher.events.scalarcycles import CycleLayout
 from launcher.events.scalarruns import (
     SIMPLE_RECORD,
@@ -93,6 +101,14 @@ class _Collector:
 # layout is known (so it resumes soon after an image record), larger before.
 _CHUNK = 1 << 18
 _CHUNK_WITH_LAYOUT = 1 << 14
+# Bytes read from the file at a time: a few pages after a record was passed over (the next
+# one may be an image too: read its first bytes only), doubling while records are small.
+_MIN_BLOCK = 1 << 13
+_BLOCK = 1 << 22
+# Records longer than this are first peeked at (recordpeek) and passed over by their length
+# when they cannot hold a scalar; shorter ones (scalars are about 60 bytes) are decoded.
+_SMALL_RECORD = 1 << 10
+_LENGTH = struct.Struct("<Q")
 
 
 class EventFileReader:
@@ -108,35 +124,68 @@ class EventFileReader:
         self._tags: dict[bytes, str] = {}
         self._layout: CycleLayout | None = None  # the cycle the writer repeats, once seen
         self._origin = 0  # file offset of the buffer being decoded, for messages
+        self._waiting = False  # the record at the stop is not all written yet
 
     def read_new(self) -> dict[str, ScalarSeries]:
         """Scalars in the bytes added since the last call; a truncated tail waits for more."""
         self.was_reset = False
+        out = _Collector()
         try:
             size = self.path.stat().st_size
             if size < self.offset:
                 log.warning("%s shrank; reading it again from the start", self.path)
-                self.offset, self._lost_at, self.was_reset = 0, None, True
-            if size == self.offset:
-                return {}
-            with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read()
+                self.restart()
+                self.was_reset = True
+            if size > self.offset:
+                with self.path.open("rb") as handle:
+                    self._read_blocks(handle, size, out)
         except OSError as exc:
             log.warning("cannot read %s: %s", self.path, exc)
-            return {}
-        out = _Collector()
-        self.offset += self._decode(data, out)
         return out.series
+
+    def resume(self, offset: int, plugins: dict[str, bytes]) -> None:
+        """Carry on from an earlier read (a cache) that stopped at `offset`."""
+        self.offset = offset
+        self._plugins = dict(plugins)
+
+    @property
+    def plugins(self) -> dict[str, bytes]:
+        """Tag -> the plugin its first metadata named, as far as read."""
+        return self._plugins
+
+    def restart(self) -> None:
+        """Forget what was read: the next read_new starts at the beginning."""
+        self.offset, self._lost_at, self._layout = 0, None, None
+        self._plugins.clear()
+
+    def _read_blocks(self, handle: BinaryIO, size: int, out: _Collector) -> None:
+        """Decode from self.offset to `size` a block at a time; records that hold no scalar
+        are passed over by their length (a seek), never read."""
+        block = _MIN_BLOCK
+        while self.offset < size:
+            handle.seek(self.offset)
+            data = handle.read(min(block, size - self.offset))
+            self._waiting = False
+            consumed = self._decode(data, out, size - self.offset)
+            if consumed == 0:
+                if self._waiting or len(data) >= size - self.offset or not data:
+                    return  # an incomplete record: wait for the rest
+                block *= 2  # a record that may hold a scalar and is longer than a block
+                continue
+            self.offset += consumed
+            block = _MIN_BLOCK if consumed > len(data) else min(2 * block, _BLOCK)
 
     # -- decoding ---------------------------------------------------------------------------
 
-    def _decode(self, data: bytes, out: _Collector) -> int:
-        """Decode whole records from `data`; return how many bytes were consumed.
+    def _decode(self, data: bytes, out: _Collector, on_disk: int) -> int:
+        """Decode whole records from `data` (the first bytes of the `on_disk` ones from here
+        on); return how many bytes were consumed, which may pass the end of `data` when the
+        last record is passed over unread.
 
-        Spans of repeated cycles go through the layout path; the rest through the general
-        path (one regular expression for simple-value records, the full decoder between and
-        for anything that fails a check), a chunk at a time.
+        Spans of repeated cycles go through the layout path; records too large to be a
+        scalar are peeked at and skipped; the small ones between through the general path
+        (one regular expression for simple-value records, the full decoder between and for
+        anything that fails a check), a chunk at a time.
         """
         pos = 0
         chunk = 0
@@ -149,16 +198,46 @@ class EventFileReader:
                     pos += cycles * self._layout.size
                     continue
             chunk = chunk or (_CHUNK if self._layout is None else _CHUNK_WITH_LAYOUT)
+            stop = _small_records_end(data, pos, pos + chunk)
+            if stop == pos:
+                end = self._large_record(data, pos, on_disk, out)
+                if end == pos:
+                    break
+                pos = end
+                chunk = 0
+                continue
             self._origin = self.offset + pos
-            consumed = self._decode_chunk(data[pos: pos + chunk], out)
+            consumed = self._decode_chunk(data[pos: stop], out)
             if consumed == 0:
-                if pos + chunk >= len(data):
+                if stop >= len(data):
                     break  # an incomplete record: wait for the rest
-                chunk *= 2  # a record larger than the chunk
+                chunk *= 2
                 continue
             pos += consumed
             chunk = 0
         return pos
+
+    def _large_record(self, data: bytes, pos: int, on_disk: int, out: _Collector) -> int:
+        """Pass over or decode the record at `pos`, too large for the general path; return
+        where the next record starts, or `pos` if this one is not all at hand."""
+        self._origin = self.offset
+        if len(data) - pos < _HEADER.size:
+            return pos
+        length, length_crc = _HEADER.unpack_from(data, pos)
+        if length > _MAX_RECORD or masked_crc32c(data[pos:pos + 8]) != length_crc:
+            return pos + self._decode_full(data, pos, pos + 1, out)  # finds the next record
+        body = pos + _HEADER.size
+        record_end = body + length + 4
+        if holds_no_scalar(data, body, body + length):
+            self._found_record(pos)
+            if record_end > on_disk:
+                self._waiting = True
+                return pos
+            return record_end
+        if record_end > len(data):
+            self._waiting = record_end > on_disk
+            return pos
+        return pos + self._decode_full(data, pos, pos + 1, out)
 
     def _decode_chunk(self, data: bytes, out: _Collector) -> int:
         parts = SIMPLE_RECORD.split(data)
@@ -219,10 +298,7 @@ class EventFileReader:
             if length > _MAX_RECORD or masked_crc32c(data[pos:pos + 8]) != length_crc:
                 pos = self._resync(data, pos)
                 continue
-            if self._lost_at is not None:
-                log.warning("%s: skipped %d corrupt bytes at offset %d", self.path,
-                            self._origin + pos - self._lost_at, self._lost_at)
-                self._lost_at = None
+            self._found_record(pos)
             record_end = pos + _HEADER.size + length + 4
             if record_end > end:
                 break  # record not all written yet
@@ -233,6 +309,13 @@ class EventFileReader:
                             self._origin + pos, exc)
             pos = record_end
         return pos - start
+
+    def _found_record(self, pos: int) -> None:
+        """A valid record header at `pos` ends a stretch of corrupt bytes, if in one."""
+        if self._lost_at is not None:
+            log.warning("%s: skipped %d corrupt bytes at offset %d", self.path,
+                        self._origin + pos - self._lost_at, self._lost_at)
+            self._lost_at = None
 
     def _resync(self, data: bytes, pos: int) -> int:
         """After a bad length header, move to the next offset that looks like a record."""
@@ -257,12 +340,30 @@ class EventFileReader:
             out.add(tag, step, value, wall_time)
 
 
+def _small_records_end(data: bytes, start: int, limit: int) -> int:
+    """Where, walking record lengths from `start` up to `limit`, the first record longer than
+    _SMALL_RECORD starts (or the walk passes `limit` or the end of `data`)."""
+    pos = start
+    end = len(data) - _LENGTH.size
+    length_of = _LENGTH.unpack_from
+    while pos < limit and pos <= end:
+        length = length_of(data, pos)[0]
+        if length > _SMALL_RECORD:
+            return pos
+        pos += length + 16
+    return min(pos, len(data))
+
+
 # A length below 4 GiB and above 0: where a record could start after corrupt bytes.
 _PLAUSIBLE_HEADER = re.compile(rb"(?!\x00{4})[\x00-\xff]{4}\x00{4}", re.DOTALL)
 
 
 def is_event_file(path: Path) -> bool:
     return EVENT_FILE_MARKER in path.name and path.is_file()
+
+
+_CACHE_INTERVAL = 60.0  # seconds
+_CACHE_BYTES = 1 << 26  # read since the last save
 
 
 @dataclass(eq=False)
@@ -274,10 +375,16 @@ class _FolderListing:
 
 
 class LogDirReader:
-    """All event files under a model's folder (recursively), read incrementally and merged."""
+    """All event files under a model's folder (recursively), read incrementally and merged.
 
-    def __init__(self, root: Path) -> None:
+    With a `cache`, what was read from each file is kept on disk, so a new reader (the next
+    launcher start) reads only what the files gained since.
+    """
+
+    def __init__(self, root: Path, cache: ScalarCache | None = None) -> None:
         self.root = Path(root)
+        self._cache = cache
+        self._saved: dict[Path, tuple[float, int]] = {}  # when and at what offset last cached
         self._readers: dict[Path, EventFileReader] = {}
         self._per_file: dict[Path, dict[str, ScalarSeries]] = {}
         self._merged: dict[str, ScalarSeries] = {}
@@ -292,7 +399,9 @@ class LogDirReader:
             reader = self._readers.get(path)
             if reader is None:
                 reader = self._readers[path] = EventFileReader(path)
-                self._per_file[path] = {}
+                self._per_file[path] = self._restored(path, reader)
+                changed = changed or bool(self._per_file[path])
+            offset = reader.offset
             new = reader.read_new()
             if reader.was_reset:
                 self._per_file[path] = {}
@@ -300,9 +409,34 @@ class LogDirReader:
             for tag, series in new.items():
                 self._per_file[path].setdefault(tag, ScalarSeries()).extend(series)
                 changed = True
+            if reader.offset != offset or reader.was_reset:
+                self._save(path, reader)
         if changed:
             self._merged = self._merge()
         return self._merged
+
+    def _restored(self, path: Path, reader: EventFileReader) -> dict[str, ScalarSeries]:
+        cached = self._cache.load(path) if self._cache is not None else None
+        if cached is None:
+            return {}
+        reader.resume(cached.offset, cached.plugins)
+        return {tag: ScalarSeries(*points) for tag, points in cached.series.items()}
+
+    def _save(self, path: Path, reader: EventFileReader) -> None:
+        """Cache the file's read when this reader first reads from it, then at most once a
+        minute while it grows (a training run appends every few seconds) unless much was
+        read since."""
+        if self._cache is None:
+            return
+        now = time.monotonic()
+        last = self._saved.get(path)
+        if (last is not None and now - last[0] < _CACHE_INTERVAL
+                and reader.offset - last[1] < _CACHE_BYTES):
+            return
+        series = {tag: (s.steps, s.values, s.wall_times)
+                  for tag, s in self._per_file[path].items()}
+        self._cache.save(path, reader.offset, reader.plugins, series)
+        self._saved[path] = (now, reader.offset)
 
     def _event_files(self) -> list[Path]:
         """Event files in the folder and its subfolders (RVC: eval/), one level down.

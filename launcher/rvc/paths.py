@@ -87,3 +87,8 @@ class LauncherPaths:
     def advice_file(self) -> Path:
         """The advisor's reports for the RVC tab (the plugin finds it from the logdir)."""
         return self.launcher_dir / "advice.json"
+
+    @property
+    def scalar_cache_dir(self) -> Path:
+        """What the advisor read from each event file, so a restart reads only what is new."""
+        return self.launcher_dir / "cache"

@@ -11,6 +11,8 @@ def fmt(summary: Mapping[str, Any] | None) -> str:
     if not summary or "median" not in summary:
         return "–"
     unit = summary["unit"]
+    if unit == "MB/s":
+        return f"{summary['median']:,.0f} ({summary['min']:,.0f}–{summary['max']:,.0f})"
     if unit == "events/s":
         return (f"{summary['median'] / 1000:,.0f}k/s ({summary['min'] / 1000:,.0f}k–"
                 f"{summary['max'] / 1000:,.0f}k)")
@@ -101,6 +103,28 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                                            if target["target"].startswith(">=")
                                            else value <= float(target["target"][3:]))
             out.append((label, _share_text(value), "–", met(target["target"], meets)))
+    images = sections.get("event_files", {})
+    if "read_mb_per_s" in images:
+        loader = images.get("tensorboard_python_loader_mb_per_s")
+        out.append((f"Image-heavy logs ({images['size_mb']:g} MB): read (MB/s)",
+                    fmt(images["read_mb_per_s"]),
+                    f"TensorBoard's Python loader: {loader:g}" if loader else "–",
+                    verdict(images)))
+        out.append(("… read and analyse (MB/s) / restart with the read cache (s)",
+                    f"{fmt(images['read_and_analyse_mb_per_s'])} / "
+                    f"{fmt(images['restart_with_cache_s'])}", "–", ""))
+    heavy = sections.get("tensorboard_heavy_logs", {})
+    if "launcher" in heavy:
+        def marks(run: Mapping[str, Any]) -> str:
+            return (f"{run['first_scalars_s']:g} / {run['all_runs_some_scalars_s']:g} / "
+                    f"{run['all_loaded_s']:g}; {run['peak_rss_mb']:g} MB")
+
+        out.append((f"TensorBoard, Python loader, {heavy['size_mb']:g} MB of image-heavy logs: "
+                    "first scalars / every run / all loaded (s); peak RSS",
+                    marks(heavy["launcher"]),
+                    f"bare tensorboard: {marks(heavy['bare_tensorboard'])}"
+                    if "bare_tensorboard" in heavy else "–",
+                    "--load_fast=false, the loader TensorBoard uses on Windows"))
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")

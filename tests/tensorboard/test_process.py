@@ -16,6 +16,7 @@ from launcher import winplatform
 from launcher.tensorboard import info as tbinfo
 from launcher.tensorboard import ports
 from launcher.tensorboard.process import (
+    SAMPLES_FLAG,
     SpawnPlan,
     build_command,
     child_env,
@@ -51,7 +52,7 @@ def test_command_is_loopback_with_all_samples_and_extra_args_last() -> None:
     assert command[:3] == ["/v/bin/python", "-m", "tensorboard.main"]
     text = " ".join(command)
     assert "--logdir /rvc/logs --host 127.0.0.1 --port 6006" in text
-    assert "--samples_per_plugin scalars=100000" in text
+    assert "--samples_per_plugin scalars=100000,images=3" in text
     assert "--window_title RVC TensorBoard --reload_interval 5" in text
     assert command[-2:] == ["--load_fast", "false"]
     assert "--bind_all" not in command
@@ -121,7 +122,7 @@ def _dead_pid() -> int:
 
 def test_stale_info_files_of_ours_are_cleaned_and_others_kept(tmp_path: Path) -> None:
     logdir = tmp_path / "logs"
-    ours = ["--logdir", str(logdir), "--samples_per_plugin", "scalars=100000"]
+    ours = ["--logdir", str(logdir), *SAMPLES_FLAG]
     dead = _dead_pid()
     stale = _info_file(tmp_path, dead, logdir, ours)
     reused_pid = _info_file(tmp_path, os.getpid(), logdir, ours)  # pid now runs pytest
