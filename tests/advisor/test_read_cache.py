@@ -13,7 +13,8 @@ def test_restart_uses_the_cache_in_the_launcher_folder(demo_rvc: Path) -> None:
     rvc = RvcFolder.at(demo_rvc)
     first = Advisor(rvc).refresh()
     entries = list(LauncherPaths(demo_rvc).scalar_cache_dir.iterdir())
-    assert len(entries) == 2  # one per demo model's event file
+    event_files = list((demo_rvc / "logs").rglob("events.out.tfevents.*"))
+    assert len(entries) == len(event_files) == len(first)  # one per demo model's event file
     again = Advisor(rvc).refresh()
     uncached = Advisor(rvc, cache_scalars=False).refresh()
     assert again == first == uncached
