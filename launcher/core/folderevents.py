@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,10 @@ UNWATCHABLE_FS_TYPES = frozenset({
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre",
     "vboxsf", "vmhgfs", "drvfs", "davfs", "sshfs", "ncpfs", "coda", "gpfs",
 })
+# watchdog warns (harmlessly) when a folder copied in gets its watch from two code paths.
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning,
+                        module="watchdog")
+CHECK_BATCH_DELAY = 0.2
 WATCH_LIMIT_HINT = ("the inotify watch limit is reached; raise it with "
                     "`sysctl fs.inotify.max_user_watches=524288`")
 
@@ -150,6 +155,8 @@ class FolderEvents:
         self._logs_watch: ObservedWatch | None = None
         self._lock = threading.RLock()
         self._failed = False
+        self._unchecked: list[str] = []
+        self._check_timer: threading.Timer | None = None
         self.last_path: str | None = None  # the latest path seen: lets tests wait for a marker
 
     def start(self) -> None:
@@ -236,11 +243,25 @@ class FolderEvents:
         if any(os.path.normcase(path) == self._logs for path in paths):
             self._logs_changed(event)
         elif event.is_directory and event.event_type in ("created", "moved"):
-            new = paths[-1]
-            depth = os.path.relpath(new, self.logs_dir).count(os.sep)
-            if depth <= 1 and not new.startswith(".."):
-                self.check_watched([new])
+            parts = paths[-1][len(str(self.logs_dir)) + 1:].split(os.sep)
+            if len(parts) == 1 or (len(parts) == 2 and parts[1] == "eval"):
+                self._check_soon(paths[-1])
         self._on_paths(paths)
+
+    def _check_soon(self, folder: str) -> None:
+        """Check new folders' watches in batches: a copied-in logs/ brings hundreds at once."""
+        with self._lock:
+            self._unchecked.append(folder)
+            if self._check_timer is not None:
+                return
+            self._check_timer = threading.Timer(CHECK_BATCH_DELAY, self._check_batch)
+            self._check_timer.daemon = True
+            self._check_timer.start()
+
+    def _check_batch(self) -> None:
+        with self._lock:
+            folders, self._unchecked, self._check_timer = self._unchecked, [], None
+        self.check_watched(folders)
 
     def _logs_changed(self, event: FileSystemEvent) -> None:
         """logs/ itself appeared or went away: watch the new one."""
@@ -295,16 +316,14 @@ def _watch_overflows() -> None:
     if not any(isinstance(handler, _OverflowSignal) for handler in logger.handlers):
         logger.addHandler(_OverflowSignal(logging.WARNING))
 _hook_lock = threading.Lock()
-_hook_installed = False
 
 
 def _watch_thread_deaths() -> None:
     """A watchdog thread that dies of an exception ends events silently: catch that."""
-    global _hook_installed
     with _hook_lock:
-        if _hook_installed:
-            return
         previous = threading.excepthook
+        if getattr(previous, "catches_folder_event_deaths", False):
+            return
 
         def hook(args: threading.ExceptHookArgs) -> None:
             for events in list(_live):
@@ -313,5 +332,5 @@ def _watch_thread_deaths() -> None:
                                 f"died: {args.exc_type.__name__}: {args.exc_value}")
             previous(args)
 
+        hook.catches_folder_event_deaths = True  # type: ignore[attr-defined]
         threading.excepthook = hook
-        _hook_installed = True

@@ -56,6 +56,7 @@ SWEEPS_PER_PAUSE = 20
 # A file that first shows up already holding events may be a copy whose old mtime is set just
 # after its data (shutil.copy2, Explorer): with events, judge it once this has passed.
 COPY_SETTLE = 0.1
+FILLED_AT_ONCE = 5.0  # a file whose first events come this soon after it appeared
 RECORD_OVERHEAD = 8 + 4 + 4  # TFRecord: length, crc of length, data, crc of data
 
 
@@ -77,6 +78,7 @@ class _EventFile:
     header_size: int | None
     in_baseline: bool
     hot_until: float  # monotonic: stat'ed on every poll until then, else on sweeps
+    seen_at: float = 0.0  # monotonic: when the watcher first saw it
     last_growth: float | None = None
     longest_gap: float | None = None  # between writes in this session; None until one is seen
 
@@ -140,6 +142,7 @@ class TrainingWatcher:
         self._changed: set[str] = set()
         self._pending_everything = False  # the OS dropped events: sweep everything once
         self._judge_after: dict[str, float] = {}  # new files with events, judged after settling
+        self._judge_timer: threading.Timer | None = None
         self._interval = interval
         self._pause = pause_for_new_session
         self._sweep_period = min(SWEEP_PERIOD, pause_for_new_session / SWEEPS_PER_PAUSE)
@@ -240,11 +243,12 @@ class TrainingWatcher:
     def _on_paths(self, paths: list[str]) -> None:
         """Folder events (an observer thread): note what they touch, wake the watcher."""
         root, models, configs = False, set(), set()
+        prefix = self._root + os.sep
         for path in paths:
-            parts = os.path.relpath(path, self._root).split(os.sep)
-            if parts[0] in (os.curdir, os.pardir):
-                root = root or parts == [os.curdir]
+            if not path.startswith(prefix):
+                root = root or path == self._root
                 continue
+            parts = path[len(prefix):].split(os.sep)
             name = parts[-1]
             if len(parts) == 1:
                 root = True
@@ -494,7 +498,7 @@ class TrainingWatcher:
         if known is None:
             return self._first_sight(model, path, stat, now, baseline)
         grew = size > known.size
-        known.size = size
+        old_size, known.size = known.size, size
         if not grew:
             return False
         self._changed.add(os.path.basename(model.directory))
@@ -502,6 +506,13 @@ class TrainingWatcher:
             known.header_size = header_record_size(path)
         if not known.has_events(size):
             return False
+        if known.last_growth is None and not known.in_baseline:
+            if self.mode == "events" and not self._judged(model, path, now):
+                known.size = old_size  # look again once a copy would have set its mtime
+                return False
+            if self._looks_copied(path, filled_at_once=now - known.seen_at < FILLED_AT_ONCE):
+                known.last_growth = now
+                return False
         known.hot_until = now + self._pause
         previous, known.last_growth = known.last_growth, now
         if previous is None:
@@ -526,7 +537,7 @@ class TrainingWatcher:
             return False  # judged once a copy would have set its old mtime
         known = model.files[path] = _EventFile(
             size, header, in_baseline=baseline,
-            hot_until=now - age)
+            hot_until=now - age, seen_at=now)
         if not known.has_events(size):
             known.hot_until += max(self._pause, FIRST_EPOCH_WINDOW)
             return False
@@ -534,26 +545,44 @@ class TrainingWatcher:
         model.watched = None  # its folder is one its training writes to
         if baseline:
             return False
-        if age > self._pause:
-            log.debug("%s arrived with old events (copied in?); not a training start", path)
+        if self._looks_copied(path, filled_at_once=True):
             return False
         known.last_growth = now
         return self._session_event(model, now, new_run=True)
+
+    def _looks_copied(self, path: str, filled_at_once: bool) -> bool:
+        """New events that are old: a copy keeps the mtime and the writer's name (its start)."""
+        try:
+            age = time.time() - os.stat(path).st_mtime
+        except OSError:
+            return True
+        started = run_started_at(path)
+        if age > self._pause or (filled_at_once and started is not None
+                                 and time.time() - started > FIRST_EPOCH_WINDOW):
+            log.debug("%s arrived with old events (copied in?); not a training start", path)
+            return True
+        return False
 
     def _judged(self, model: _Model, path: str, now: float) -> bool:
         """True once a new file with events has settled; else schedule its second look."""
         due = self._judge_after.get(path)
         if due is None:
             self._judge_after[path] = now + COPY_SETTLE
-            timer = threading.Timer(COPY_SETTLE, self._on_paths,
-                                    [[os.path.join(model.directory, EVENT_FILE_PREFIX)]])
-            timer.daemon = True
-            timer.start()
-            return False
-        if now < due - 0.01:
-            return False
-        del self._judge_after[path]
-        return True
+        elif now >= due - 0.01:
+            del self._judge_after[path]
+            return True
+        with self._pending_lock:
+            if self._judge_timer is None:  # one timer for all files waiting to be judged
+                self._judge_timer = threading.Timer(COPY_SETTLE, self._judge_due)
+                self._judge_timer.daemon = True
+                self._judge_timer.start()
+        return False
+
+    def _judge_due(self) -> None:
+        with self._pending_lock:
+            self._judge_timer = None
+        waiting = list(self._judge_after)
+        self._on_paths(waiting)
 
     def _session_event(self, model: _Model, now: float, *, new_run: bool = False,
                        resumed: bool = False) -> bool:
@@ -616,6 +645,15 @@ class TrainingWatcher:
         listing = _Listing(stamp, event_files, subdirs)
         self._listings[directory] = listing
         return listing
+
+
+def run_started_at(path: str) -> float | None:
+    """The writer's start time in the file's name (`events.out.tfevents.<time>.<host>...`)."""
+    stamp = os.path.basename(path)[len(EVENT_FILE_PREFIX):].split(".", 1)[0]
+    try:
+        return float(stamp)
+    except ValueError:
+        return None
 
 
 def read_process_pids(config: Path) -> tuple[str, ...] | None:

@@ -89,11 +89,16 @@ class Watch:
             for _ in range(polls):
                 self.watcher.poll_once()
         else:
-            self._markers += 1
-            marker = self.logs / f".caught-up-{self._markers}"
-            marker.touch()  # events arrive in order: once this one is handled, all are
-            assert wait_until(lambda: self.watcher.caught_up(str(marker)), 5.0)
-            marker.unlink()
+            # Events arrive in order: once this marker's is handled, all earlier ones are. A
+            # flood can overflow the kernel's queue and drop the marker too: then touch another.
+            for _ in range(10):
+                self._markers += 1
+                marker = self.logs / f".caught-up-{self._markers}"
+                marker.touch()
+                if wait_until(lambda marker=marker: self.watcher.caught_up(str(marker)), 2.0):
+                    break
+            else:
+                raise AssertionError("the watcher never caught up with its folder events")
         return self.news()
 
     def news(self) -> list[str]:
