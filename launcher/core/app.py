@@ -61,7 +61,7 @@ class LauncherCore:
         open_url: Callable[[str], object] = webbrowser.open,
         open_file: Callable[[Path], None] = open_path,
         open_on_ready: bool = True,
-        advisor_interval: float = 10.0,
+        advice_delay: float = 2.0,
     ) -> None:
         self.rvc = rvc
         self.settings = settings
@@ -69,7 +69,7 @@ class LauncherCore:
         self._open_file = open_file
         self._opener = BrowserOpener(open_url)
         self._open_on_ready = open_on_ready
-        self._advisor_interval = advisor_interval
+        self._advice_delay = advice_delay  # after a change, to take a burst of writes at once
         self._lock = threading.RLock()
         self._state = AppState(auto_open=settings.auto_open)
         self._state_listeners: list[StateListener] = []
@@ -79,7 +79,9 @@ class LauncherCore:
         # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
-                                        pause_for_new_session=600.0)
+                                        pause_for_new_session=600.0,
+                                        on_files_changed=self._on_files_changed)
+        self._advice_due = threading.Event()  # some model's event files changed
         self._advisor: Advisor | None = None
         self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED
         self._reports: dict[str, ModelReport] = {}
@@ -186,6 +188,7 @@ class LauncherCore:
 
     def shutdown(self) -> None:
         self._quit.set()
+        self._advice_due.set()
         if self._venv is not None:
             self._venv.cancel()
         with self._lock:
@@ -245,11 +248,18 @@ class LauncherCore:
                     smoothing=self.settings.smoothing)
             return self._advisor
 
+    def _on_files_changed(self, models: set[str]) -> None:
+        self._advice_due.set()
+
     def _advisor_loop(self) -> None:
+        """Advise once at start, then only when the watcher saw event files change."""
         self._tensorboard_settled.wait(5.0)
         while not self._quit.is_set():
             self.refresh_advice()
-            self._quit.wait(self._advisor_interval)
+            self._advice_due.wait()
+            if self._quit.wait(self._advice_delay):
+                return
+            self._advice_due.clear()
 
     def refresh_advice(self) -> dict[str, ModelReport]:
         try:
