@@ -20,7 +20,6 @@ from launcher.core.state import AppState, Phase
 from launcher.core.watcher import TrainingWatcher
 from launcher.rvc.folder import RvcFolder
 from launcher.tensorboard.dashboard import BrowserOpener, dashboard_url
-from launcher.tensorboard.interpreter import find_base_interpreter
 from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from launcher.tensorboard.venv import TensorBoardVenv
 from launcher.util.errors import SetupError
@@ -164,8 +163,17 @@ class LauncherCore:
                 on_change=self._on_tensorboard_change,
             )
             self._supervisor.start()
-            self._watcher.start()
+            self._spawn(self._watch_training, "launcher-watch")
             self._spawn(self._advisor_loop, "launcher-advisor")
+
+    def _watch_training(self) -> None:
+        """Start the watcher once TensorBoard is up: its first scan stays off TensorBoard's
+        start (training already running then is still caught: its file keeps growing)."""
+        self._tensorboard_settled.wait(5.0)
+        if not self._quit.is_set():
+            self._watcher.start()
+            if self._quit.is_set():  # shutdown() ran meanwhile and may have missed it
+                self._watcher.stop()
 
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
@@ -175,6 +183,8 @@ class LauncherCore:
             if built is not None:
                 self._venv = built
                 return built.python
+        from launcher.tensorboard.interpreter import find_base_interpreter
+
         base = find_base_interpreter(self.rvc, self._base_python_override)
         venv = TensorBoardVenv(venv_dir, base)
         self._venv = venv

@@ -67,12 +67,12 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                     met(idle["cpu_target"], idle["meets_cpu_target"])))
         parts = idle.get("breakdown")
         if parts:
-            out.append(("… advisor refresh / watcher thread (% of one core)",
+            out.append(("… advisor / watcher on folder events (% of one core)",
                         f"{parts['advisor_cpu_percent']:g} / {parts['watcher_cpu_percent']:g}",
-                        "–", f"in-process: one advisor refresh every "
-                        f"{parts['advisor_interval_s']:g} s costs "
-                        f"{fmt(parts['advisor_refresh_cpu'])} s CPU; watcher thread over "
-                        f"{parts['watcher_window_s']:g} s"))
+                        f"watcher polling (fallback): {parts['watcher_polling_cpu_percent']:g}",
+                        f"in-process over {parts['watcher_window_s']:g} s (path taken: "
+                        f"{parts['watcher_mode']}); the advisor refreshes only after event "
+                        f"files change ({fmt(parts['advisor_refresh_cpu'])} s CPU each)"))
         out.append(("Idle RSS (MB)", fmt(idle["launcher_rss_mb"]),
                     f"TensorBoard: {fmt(idle['tensorboard_rss_mb'])}",
                     met(idle["rss_target"], idle["meets_rss_target"])))

@@ -176,7 +176,7 @@ def test_warm_start_uses_the_built_venv_without_probing_for_python(
     def no_probe(*args: object, **kwargs: object) -> Path:
         raise AssertionError("a ready venv must not start a base-Python probe")
 
-    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    monkeypatch.setattr("launcher.tensorboard.interpreter.find_base_interpreter", no_probe)
     core = LauncherCore(ready_rvc, Settings())
     assert core.prepare_venv() == built.python
 
