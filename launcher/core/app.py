@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -79,7 +80,8 @@ class LauncherCore:
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
                                         pause_for_new_session=600.0,
-                                        on_files_changed=self._on_files_changed)
+                                        on_files_changed=self._on_files_changed,
+                                        new_since=time.time())
         self._advice_due = threading.Event()  # some model's event files changed
         self._advisor: Advisor | None = None
         self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED

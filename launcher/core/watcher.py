@@ -57,6 +57,7 @@ SWEEPS_PER_PAUSE = 20
 # after its data (shutil.copy2, Explorer): with events, judge it once this has passed.
 COPY_SETTLE = 0.1
 FILLED_AT_ONCE = 5.0  # a file whose first events come this soon after it appeared
+MTIME_MARGIN = 2.0  # FAT keeps mtimes in 2 s steps
 RECORD_OVERHEAD = 8 + 4 + 4  # TFRecord: length, crc of length, data, crc of data
 
 
@@ -124,12 +125,16 @@ class TrainingWatcher:
     def __init__(self, logs_dir: Path, on_training_started: Callable[[str], None], *,
                  interval: float = 0.5, pause_for_new_session: float = 60.0,
                  use_events: bool = True,
-                 on_files_changed: Callable[[set[str]], None] | None = None) -> None:
+                 on_files_changed: Callable[[set[str]], None] | None = None,
+                 new_since: float | None = None) -> None:
         self.logs_dir = logs_dir
         self._root = str(logs_dir)
         self._on_training_started = on_training_started
         self._on_files_changed = on_files_changed
         self._use_events = use_events
+        # Wall time: files written after it are new even in the baseline (the app starts its
+        # watcher only once TensorBoard is up; training may have begun in between).
+        self._new_since = None if new_since is None else new_since - MTIME_MARGIN
         self.mode: str | None = None  # "events" or "polling", once started
         self.fallback_reason: str | None = None
         self._events: FolderEvents | None = None
@@ -531,6 +536,8 @@ class TrainingWatcher:
                      baseline: bool) -> bool:
         size = stat.st_size
         age = max(0.0, time.time() - stat.st_mtime)
+        if baseline and self._new_since is not None and stat.st_mtime >= self._new_since:
+            baseline = False  # written after the launcher started: not part of the baseline
         header = header_record_size(path) if size else None
         if (not baseline and self.mode == "events" and age <= self._pause
                 and header is not None and size > header and not self._judged(model, path, now)):

@@ -53,6 +53,15 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         if "launcher_until_starting_tensorboard" in start:
             out.append(("… of which launcher before spawning TensorBoard (s)",
                         fmt(start["launcher_until_starting_tensorboard"]), "–", ""))
+        profile = start.get("profile", {})
+        if "launcher_before_spawn_s" in profile:
+            slowest = ", ".join(f"{name} {ms:g}" for name, ms in
+                                list(profile["slowest_imports_before_spawn_ms"].items())[:4])
+            out.append(("… profile of one traced start (s)",
+                        f"before spawn {profile['launcher_before_spawn_s']:g}; TensorBoard "
+                        f"{profile['tensorboard_spawn_to_ready_line_s']:g}; ready line to URL "
+                        f"{profile['ready_line_to_dashboard_line_s']:g}",
+                        "–", f"slowest imports before the spawn (ms): {slowest}"))
     detect = sections.get("training_detection", {})
     if "launcher" in detect:
         out.append(("Training detected to dashboard request (s)", fmt(detect["launcher"]), "–",
@@ -89,7 +98,14 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")
-        if "ready_s" in frozen:
+        if "ready_s" in frozen and "python_ready_s" in frozen:
+            out.append(("Frozen binary: start to dashboard ready (s)", fmt(frozen["ready_s"]),
+                        f"python -m launcher: {fmt(frozen['python_ready_s'])}",
+                        f"×{frozen['ratio_frozen_to_python']:g} (interleaved runs)"))
+            if "unpack_s" in frozen:
+                out.append(("… of which one-file unpacking (s)", fmt(frozen["unpack_s"]), "–",
+                            f"{frozen['unpack_share']:.0%} of the start"))
+        elif "ready_s" in frozen:
             out.append(("Frozen binary: start to dashboard ready (s)", fmt(frozen["ready_s"]),
                         f"python -m launcher: {fmt(start.get('launcher'))}", source))
         if "version_s" in frozen:

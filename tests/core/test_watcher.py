@@ -406,3 +406,21 @@ def test_file_added_in_the_same_mtime_tick_after_a_listing_is_found(logs: Path) 
     # Poll only once that tick looks settled, when a listing would be trusted by its mtime.
     assert wait_until(lambda: time.time_ns() > tick + 3_500_000_000, 5)
     assert wait_until(lambda: "Ivo" in watcher.poll_once(), 10, interval=0.2)
+
+
+def test_a_run_begun_between_launch_and_watch_start_is_not_baseline(
+        logs: Path, running: list[TrainingWatcher], mode: str) -> None:
+    """The app starts its watcher once TensorBoard is up; a run begun before that counts."""
+    logs.mkdir(parents=True)
+    launched = time.time()
+    with ScalarEventWriter(logs / "Early") as writer:
+        write_epoch(writer, 1)
+    older = logs / "Older"
+    with ScalarEventWriter(older) as writer:
+        write_epoch(writer, 1)
+    age(writer.path, 600)  # from before the launch: the baseline
+    watch = Watch(logs, mode, running)
+    watch.watcher = TrainingWatcher(logs, watch.seen, use_events=mode == "events",
+                                    new_since=launched)
+    running.append(watch.watcher)
+    assert sorted(watch.start() + watch.settle()) == ["Early"]
