@@ -54,8 +54,9 @@ FIRST_EPOCH_WINDOW = HINT_LIFETIME  # a file without events stays hot this long
 SWEEP_PERIOD = 5.0  # at most; shorter for short pauses, so gaps are measured finely enough
 SWEEPS_PER_PAUSE = 20
 # A file that first shows up already holding events may be a copy whose old mtime is set just
-# after its data (shutil.copy2, Explorer): with events, judge it once this has passed.
-COPY_SETTLE = 0.1
+# after its data (shutil.copy2, Explorer): with events, judge it once this has passed. (A run's
+# file gets its header at once and its first events seconds later: it is not held back.)
+COPY_SETTLE = 0.03
 FILLED_AT_ONCE = 5.0  # a file whose first events come this soon after it appeared
 MTIME_MARGIN = 2.0  # FAT keeps mtimes in 2 s steps
 RECORD_OVERHEAD = 8 + 4 + 4  # TFRecord: length, crc of length, data, crc of data
@@ -512,10 +513,11 @@ class TrainingWatcher:
         if not known.has_events(size):
             return False
         if known.last_growth is None and not known.in_baseline:
-            if self.mode == "events" and not self._judged(model, path, now):
+            filled_at_once = now - known.seen_at < FILLED_AT_ONCE
+            if filled_at_once and self.mode == "events" and not self._judged(model, path, now):
                 known.size = old_size  # look again once a copy would have set its mtime
                 return False
-            if self._looks_copied(path, filled_at_once=now - known.seen_at < FILLED_AT_ONCE):
+            if self._looks_copied(path, filled_at_once):
                 known.last_growth = now
                 return False
         known.hot_until = now + self._pause
