@@ -211,6 +211,7 @@ class TrainingWatcher:
                 hint = "; the inotify instance limit (fs.inotify.max_user_instances) is reached"
             return f"the OS refused to watch {self.logs_dir}: {error}{hint}"
         self._events = events
+        log.info("watching %s on folder events", self.logs_dir)
         return None
 
     def _fall_back(self, reason: str) -> None:
