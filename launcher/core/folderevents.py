@@ -42,6 +42,9 @@ UNWATCHABLE_FS_TYPES = frozenset({
 warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning,
                         module="watchdog")
 CHECK_BATCH_DELAY = 0.2
+# watchdog's Windows (and macOS) emitters hand on what the OS reported once their queue has
+# been quiet this long, and look at it that often while idle; inotify's block until an event.
+POLLING_EMITTER_TIMEOUT = 0.05
 WATCH_LIMIT_HINT = ("the inotify watch limit is reached; raise it with "
                     "`sysctl fs.inotify.max_user_watches=524288`")
 
@@ -128,6 +131,12 @@ def unwatched(folders: Iterable[str]) -> list[str]:
     return missing
 
 
+def observer_timeout(observer_class: str) -> float | None:
+    """None (sleep until an event or stop) where the emitter blocks on the OS: inotify. The
+    others collect events until their queue is quiet for this long, so it is their latency."""
+    return None if observer_class == "InotifyObserver" else POLLING_EMITTER_TIMEOUT
+
+
 class _Handler:
     """The observer calls `dispatch`; a failure here must never kill its thread."""
 
@@ -175,9 +184,7 @@ class FolderEvents:
 
         self._filter = [DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileCreatedEvent,
                         FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent]
-        # timeout=None: the dispatch thread sleeps until an event (or stop) arrives; watchdog's
-        # default wakes it every second.
-        observer: Any = Observer(timeout=None)
+        observer: Any = Observer(timeout=observer_timeout(Observer.__name__))
         observer.daemon = True
         _watch_thread_deaths()
         _watch_overflows()
