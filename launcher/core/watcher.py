@@ -514,10 +514,13 @@ class TrainingWatcher:
         if not known.has_events(size):
             return False
         if known.last_growth is None and not known.in_baseline:
-            filled_at_once = now - known.seen_at < FILLED_AT_ONCE
+            # (a look already held back is finished even if this scan comes late)
+            filled_at_once = (path in self._judge_after
+                              or now - known.seen_at < FILLED_AT_ONCE)
             if filled_at_once and self.mode == "events" and not self._judged(model, path, now):
                 known.size = old_size  # look again once a copy would have set its mtime
                 return False
+            self._judge_after.pop(path, None)
             if self._looks_copied(path, filled_at_once):
                 known.last_growth = now
                 return False
@@ -545,6 +548,7 @@ class TrainingWatcher:
         if (not baseline and self.mode == "events" and age <= self._pause
                 and header is not None and size > header and not self._judged(model, path, now)):
             return False  # judged once a copy would have set its old mtime
+        self._judge_after.pop(path, None)  # judged now, whatever the first look was
         known = model.files[path] = _EventFile(
             size, header, in_baseline=baseline,
             hot_until=now - age, seen_at=now)

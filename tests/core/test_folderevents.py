@@ -160,6 +160,7 @@ MOUNTINFO = """\
 """
 
 
+@pytest.mark.skipif(not LINUX, reason="Linux mount table and paths")
 @pytest.mark.parametrize(("path", "fs_type", "unreliable"), [
     ("/home/me/RVC/logs", "ext4", False),
     ("/mnt/share/RVC/logs", "nfs4", True),
