@@ -27,6 +27,7 @@ IDYES = 6
 DETACHED_PROCESS = 0x00000008
 LONG_PATHS_KEY = r"SYSTEM\CurrentControlSet\Control\FileSystem"
 MAX_PATH = 260
+DRIVE_REMOTE = 4
 
 
 def child_creation_flags(windows: bool = IS_WINDOWS, suspended: bool = False) -> int:
@@ -95,6 +96,17 @@ def reset_dll_directory() -> None:
     """Undo the bundle's SetDllDirectory so an outside Python loads its own DLLs."""
     if IS_WINDOWS:
         ctypes.windll.kernel32.SetDllDirectoryW(None)  # type: ignore[attr-defined]
+
+
+def is_network_drive(path: str | os.PathLike[str]) -> bool:
+    """The path's drive is a mapped network share (GetDriveTypeW: DRIVE_REMOTE)."""
+    if not IS_WINDOWS:
+        return False
+    drive = os.path.splitdrive(os.path.abspath(path))[0]
+    if not drive or drive.startswith("\\\\"):
+        return bool(drive)
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    return kernel32.GetDriveTypeW(drive + "\\") == DRIVE_REMOTE
 
 
 def long_paths_enabled() -> bool:

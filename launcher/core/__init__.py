@@ -1,7 +1,7 @@
 """The core the shells drive, runnable and tested with no UI: the app (app) and its state
 (state, summaries), the RVC tab's advice file (advice), settings (settings), one launcher per
-RVC folder (instance), training detection (watcher), the log file (logsetup) and opening files
-and folders on the desktop (desktop).
+RVC folder (instance), training detection (watcher, on OS folder events from folderevents),
+the log file (logsetup) and opening files and folders on the desktop (desktop).
 
 May import: launcher.tensorboard, launcher.advisor, launcher.events, launcher.rvc,
 launcher.util, launcher.winplatform.

@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import os
 import threading
+import time
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,6 @@ from launcher.tensorboard.dashboard import (
     plugin_listed,
     start_page_url,
 )
-from launcher.tensorboard.interpreter import find_base_interpreter
 from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from launcher.tensorboard.venv import TensorBoardVenv
 from launcher.util.errors import SetupError
@@ -68,7 +68,7 @@ class LauncherCore:
         open_url: Callable[[str], object] = webbrowser.open,
         open_file: Callable[[Path], None] = open_path,
         open_on_ready: bool = True,
-        advisor_interval: float = 10.0,
+        advice_delay: float = 2.0,
     ) -> None:
         self.rvc = rvc
         self.settings = settings
@@ -76,7 +76,7 @@ class LauncherCore:
         self._open_file = open_file
         self._opener = BrowserOpener(open_url)
         self._open_on_ready = open_on_ready
-        self._advisor_interval = advisor_interval
+        self._advice_delay = advice_delay  # after a change, to take a burst of writes at once
         self._lock = threading.RLock()
         self._state = AppState(auto_open=settings.auto_open)
         self._state_listeners: list[StateListener] = []
@@ -86,7 +86,10 @@ class LauncherCore:
         # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
-                                        pause_for_new_session=600.0)
+                                        pause_for_new_session=600.0,
+                                        on_files_changed=self._on_files_changed,
+                                        new_since=time.time())
+        self._advice_due = threading.Event()  # some model's event files changed
         self._advisor: Advisor | None = None
         self._tensorboard_settled = threading.Event()  # first RUNNING or FAILED
         self._reports: dict[str, ModelReport] = {}
@@ -171,8 +174,17 @@ class LauncherCore:
                 on_change=self._on_tensorboard_change,
             )
             self._supervisor.start()
-            self._watcher.start()
+            self._spawn(self._watch_training, "launcher-watch")
             self._spawn(self._advisor_loop, "launcher-advisor")
+
+    def _watch_training(self) -> None:
+        """Start the watcher once TensorBoard is up: its first scan stays off TensorBoard's
+        start (training already running then is still caught: its file keeps growing)."""
+        self._tensorboard_settled.wait(5.0)
+        if not self._quit.is_set():
+            self._watcher.start()
+            if self._quit.is_set():  # shutdown() ran meanwhile and may have missed it
+                self._watcher.stop()
 
     def prepare_venv(self) -> Path:
         """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
@@ -181,6 +193,8 @@ class LauncherCore:
         if self._base_python_override is None:
             built = TensorBoardVenv.already_built(venv_dir)
         if built is None:
+            from launcher.tensorboard.interpreter import find_base_interpreter
+
             built = TensorBoardVenv(venv_dir,
                                     find_base_interpreter(self.rvc, self._base_python_override))
         venv = self._venv = built
@@ -201,6 +215,7 @@ class LauncherCore:
 
     def shutdown(self) -> None:
         self._quit.set()
+        self._advice_due.set()
         if self._venv is not None:
             self._venv.cancel()
         with self._lock:
@@ -282,11 +297,18 @@ class LauncherCore:
                     smoothing=self.settings.smoothing)
             return self._advisor
 
+    def _on_files_changed(self, models: set[str]) -> None:
+        self._advice_due.set()
+
     def _advisor_loop(self) -> None:
+        """Advise once at start, then only when the watcher saw event files change."""
         self._tensorboard_settled.wait(5.0)
         while not self._quit.is_set():
             self.refresh_advice()
-            self._quit.wait(self._advisor_interval)
+            self._advice_due.wait()
+            if self._quit.wait(self._advice_delay):
+                return
+            self._advice_due.clear()
 
     def refresh_advice(self) -> dict[str, ModelReport]:
         try:

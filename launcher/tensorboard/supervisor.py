@@ -268,12 +268,14 @@ class TensorBoardSupervisor:
         return self._process
 
     def _wait_ready(self, process: TensorBoardProcess) -> str:
-        """READY once the ready line came and HTTP answers; INTERRUPTED, BIND or a crash."""
+        """READY once our TensorBoard printed its ready line (it binds the port first; the
+        health checks that follow confirm it serves our logdir); INTERRUPTED, BIND or a crash.
+        Another HTTP round trip here would only delay the dashboard."""
         deadline = time.monotonic() + self.ready_timeout
         while not (self._stop_requested or self._restart_requested):
             if process.exited.is_set():
                 return BIND if is_bind_error(process.lines()) else self._exit_message(process)
-            if process.ready_port is not None and self._serves_logdir(process.ready_port):
+            if process.ready_port is not None:
                 return READY
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -152,10 +152,13 @@ class LineProcess:
 
 
 def launcher_argv(rvc_root: Path, python: Path, command: str = "run") -> list[str]:
-    args = [sys.executable, "-m", "launcher", command, "--rvc-dir", str(rvc_root),
-            "--python", str(python)]
+    """Setup builds the venv from `python`; a run is what a double-click does: no --python,
+    so a built venv is used without probing any interpreter."""
+    args = [sys.executable, "-m", "launcher", command, "--rvc-dir", str(rvc_root)]
     if command == "run":
         args += ["--no-tray", "--no-browser"]
+    else:
+        args += ["--python", str(python)]
     return args
 
 

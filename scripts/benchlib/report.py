@@ -55,6 +55,15 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         if "launcher_until_starting_tensorboard" in start:
             out.append(("… of which launcher before spawning TensorBoard (s)",
                         fmt(start["launcher_until_starting_tensorboard"]), "–", ""))
+        profile = start.get("profile", {})
+        if "launcher_before_spawn_s" in profile:
+            slowest = ", ".join(f"{name} {ms:g}" for name, ms in
+                                list(profile["slowest_imports_before_spawn_ms"].items())[:4])
+            out.append(("… profile of one traced start (s)",
+                        f"before spawn {profile['launcher_before_spawn_s']:g}; TensorBoard "
+                        f"{profile['tensorboard_spawn_to_ready_line_s']:g}; ready line to URL "
+                        f"{profile['ready_line_to_dashboard_line_s']:g}",
+                        "–", f"slowest imports before the spawn (ms): {slowest}"))
     detect = sections.get("training_detection", {})
     if "launcher" in detect:
         out.append(("Training detected to dashboard request (s)", fmt(detect["launcher"]), "–",
@@ -69,12 +78,12 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                     met(idle["cpu_target"], idle["meets_cpu_target"])))
         parts = idle.get("breakdown")
         if parts:
-            out.append(("… advisor refresh / watcher thread (% of one core)",
+            out.append(("… advisor / watcher on folder events (% of one core)",
                         f"{parts['advisor_cpu_percent']:g} / {parts['watcher_cpu_percent']:g}",
-                        "–", f"in-process: one advisor refresh every "
-                        f"{parts['advisor_interval_s']:g} s costs "
-                        f"{fmt(parts['advisor_refresh_cpu'])} s CPU; watcher thread over "
-                        f"{parts['watcher_window_s']:g} s"))
+                        f"watcher polling (fallback): {parts['watcher_polling_cpu_percent']:g}",
+                        f"in-process over {parts['watcher_window_s']:g} s (path taken: "
+                        f"{parts['watcher_mode']}); the advisor refreshes only after event "
+                        f"files change ({fmt(parts['advisor_refresh_cpu'])} s CPU each)"))
         out.append(("Idle RSS (MB)", fmt(idle["launcher_rss_mb"]),
                     f"TensorBoard: {fmt(idle['tensorboard_rss_mb'])}",
                     met(idle["rss_target"], idle["meets_rss_target"])))
@@ -128,7 +137,14 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     frozen = sections.get("frozen_binary", {})
     if frozen.get("status") == "measured":
         source = frozen.get("source", "")
-        if "ready_s" in frozen:
+        if "ready_s" in frozen and "python_ready_s" in frozen:
+            out.append(("Frozen binary: start to dashboard ready (s)", fmt(frozen["ready_s"]),
+                        f"python -m launcher: {fmt(frozen['python_ready_s'])}",
+                        f"×{frozen['ratio_frozen_to_python']:g} (interleaved runs)"))
+            if "unpack_s" in frozen:
+                out.append(("… of which one-file unpacking (s)", fmt(frozen["unpack_s"]), "–",
+                            f"{frozen['unpack_share']:.0%} of the start"))
+        elif "ready_s" in frozen:
             out.append(("Frozen binary: start to dashboard ready (s)", fmt(frozen["ready_s"]),
                         f"python -m launcher: {fmt(start.get('launcher'))}", source))
         if "version_s" in frozen:

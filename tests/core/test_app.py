@@ -52,7 +52,7 @@ def core(ready_rvc: RvcFolder) -> Iterator[tuple[LauncherCore, Recorder]]:
     settings = Settings(preferred_port=0)
     core = LauncherCore(ready_rvc, settings, base_python=base_python(),
                         open_url=recorder.open_url, open_file=recorder.files.append,
-                        advisor_interval=0.5)
+                        advice_delay=0.2)
     core.on_notify(lambda title, message: recorder.notes.append((title, message)))
     core.start()
     try:
@@ -140,6 +140,22 @@ def test_advisor_reaches_state_and_plot(core: tuple[LauncherCore, Recorder]) -> 
     assert plot.parent == app.rvc.paths.reports_dir
 
 
+def test_advice_follows_new_events_without_a_timer(
+        core: tuple[LauncherCore, Recorder]) -> None:
+    from launcher.events.writer import ScalarEventWriter
+
+    app, _ = core
+    assert wait_until(lambda: len(app.state.models) >= 2, 30), app.state
+    assert wait_until(lambda: app._watcher.mode is not None, 5)
+    assert "Newcomer" not in {m.model for m in app.state.models}
+    with ScalarEventWriter(app.rvc.logs_dir / "Newcomer") as writer:
+        for step in range(200, 4200, 200):
+            writer.add_scalar("loss/g/total", 40.0 - step / 1000, step)
+            writer.add_scalar("loss/g/mel", 22.0, step)
+        writer.flush()
+        assert wait_until(lambda: "Newcomer" in {m.model for m in app.state.models}, 10)
+
+
 def test_quit_leaves_no_process(ready_rvc: RvcFolder) -> None:
     app = LauncherCore(ready_rvc, Settings(preferred_port=0), base_python=base_python(),
                        open_url=lambda url: True)
@@ -162,7 +178,7 @@ def test_warm_start_uses_the_built_venv_without_probing_for_python(
     def no_probe(*args: object, **kwargs: object) -> Path:
         raise AssertionError("a ready venv must not start a base-Python probe")
 
-    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    monkeypatch.setattr("launcher.tensorboard.interpreter.find_base_interpreter", no_probe)
     core = LauncherCore(ready_rvc, Settings())
     assert core.prepare_venv() == built.python
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import random
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ POINTS = 50
 TAGS = ("loss/g/total", "loss/d/total", "loss/g/mel", "loss/g/kl")
 READY_TIMEOUT = 180.0
 SLICES = 6
-TARGET_CPU_PERCENT = 0.5
+TARGET_CPU_PERCENT = 0.1  # and below TensorBoard's own
 TARGET_RSS_MB = 60.0
 
 
@@ -72,25 +71,26 @@ def default_of(callable_: Callable[..., object], parameter: str) -> float:
     return float(inspect.signature(callable_).parameters[parameter].default)
 
 
-def watcher_cpu_percent(root: Path, seconds: float) -> float:
-    """The watcher's own polling thread in this otherwise idle process, over `seconds` after
-    its first full scan."""
+def watcher_cpu_percent(root: Path, seconds: float, use_events: bool) -> tuple[float, str]:
+    """The watcher's own threads in this otherwise idle process, over `seconds` after its
+    first full scan; and the path it took (events or polling)."""
     from launcher.core.watcher import TrainingWatcher
 
-    watcher = TrainingWatcher(root / "logs", lambda model: None)
+    watcher = TrainingWatcher(root / "logs", lambda model: None, use_events=use_events)
     watcher.start()
     try:
         time.sleep(1.0)  # the baseline scan at start is not idle cost
         started, cpu_before = time.monotonic(), time.process_time()
         time.sleep(seconds)
+        mode = watcher.mode or "?"
     finally:
         watcher.stop()
-    return 100 * (time.process_time() - cpu_before) / (time.monotonic() - started)
+    return 100 * (time.process_time() - cpu_before) / (time.monotonic() - started), mode
 
 
 def breakdown(root: Path, watcher_seconds: float) -> dict[str, object]:
     """Where the launcher's idle CPU goes, measured in-process on the same logs: one advisor
-    refresh (as % of a core at the launcher's default interval) and the watcher's thread."""
+    refresh (it runs only after event files change) and the watcher on each of its paths."""
     from launcher.advisor.analysis import Advisor
     from launcher.core.app import LauncherCore
     from launcher.rvc.folder import RvcFolder
@@ -98,13 +98,16 @@ def breakdown(root: Path, watcher_seconds: float) -> dict[str, object]:
     advisor = Advisor(RvcFolder.at(root))
     advisor.refresh()  # the first refresh reads everything; later ones are the idle cost
     refreshes = [cpu_of(advisor.refresh) for _ in range(3)]
-    advisor_every = default_of(LauncherCore, "advisor_interval")
+    on_events, mode = watcher_cpu_percent(root, watcher_seconds, use_events=True)
+    polling, _ = watcher_cpu_percent(root, watcher_seconds, use_events=False)
     return {
         "advisor_refresh_cpu": summarize(refreshes, "s"),
-        "advisor_interval_s": advisor_every,
-        "advisor_cpu_percent": round(100 * statistics.median(refreshes) / advisor_every, 2),
+        "advisor_delay_s": default_of(LauncherCore, "advice_delay"),
+        "advisor_cpu_percent": 0.0,  # no refresh while no event file changes
         "watcher_window_s": watcher_seconds,
-        "watcher_cpu_percent": round(watcher_cpu_percent(root, watcher_seconds), 2),
+        "watcher_mode": mode,
+        "watcher_cpu_percent": round(on_events, 3),
+        "watcher_polling_cpu_percent": round(polling, 3),
     }
 
 
@@ -169,10 +172,10 @@ def measure(ctx: BenchContext) -> dict[str, object]:
         "tensorboard_cpu_percent": summarize(window.tb_cpu, "% of one core"),
         "tensorboard_rss_mb": summarize(window.tb_rss, "MB", digits=1),
         "tensorboard_processes": tensorboard_processes,
-        "cpu_target": f"< {TARGET_CPU_PERCENT:g}% of one core",
+        "cpu_target": f"<= {TARGET_CPU_PERCENT:g}% of one core and below TensorBoard's own",
         "rss_target": f"< {TARGET_RSS_MB:g} MB",
     }
     result["breakdown"] = breakdown(ctx.rvc, 3.0 if ctx.quick else 15.0)
-    result["meets_cpu_target"] = window.own_total < TARGET_CPU_PERCENT
+    result["meets_cpu_target"] = window.own_total < min(TARGET_CPU_PERCENT, window.tb_total)
     result["meets_rss_target"] = max(window.own_rss) < TARGET_RSS_MB
     return result

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import time
+
+import psutil
 
 from benchlib.context import BenchContext
 from benchlib.procs import (
@@ -80,4 +84,61 @@ def measure(ctx: BenchContext) -> dict[str, object]:
     result["overhead"] = round(overhead, 3)
     result["target"] = f"overhead < {TARGET_OVERHEAD:.0%}"
     result["meets_target"] = overhead < TARGET_OVERHEAD
+    try:
+        result["profile"] = profile_start(ctx)
+    except (BenchError, StopIteration, OSError, IndexError) as error:
+        result["profile"] = {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
     return result
+
+
+STRACE_LINE = re.compile(r"^(\d+)\s+(\d+):(\d+):([\d.]+) (execve|write)\((.*)$")
+
+
+def _stamp(match: re.Match[str]) -> float:
+    return int(match.group(2)) * 3600 + int(match.group(3)) * 60 + float(match.group(4))
+
+
+def profile_start(ctx: BenchContext) -> dict[str, object]:
+    """One warm start under `strace -f` (execve and write only, seccomp-filtered: little
+    overhead): where the time goes before TensorBoard is spawned and after its ready line;
+    and the launcher's slowest imports (-X importtime) before the spawn."""
+    if shutil.which("strace") is None:
+        return {"status": "not measured", "reason": "no strace on this machine"}
+    trace = ctx.scratch("profile") / "strace.txt"
+    argv = launcher_argv(ctx.rvc, ctx.runtime_python)
+    process = LineProcess(["strace", "-f", "-tt", "-qq", "--seccomp-bpf", "-s", "80",
+                           "-e", "trace=execve,write", "-o", str(trace),
+                           argv[0], "-X", "importtime", *argv[1:]], env=bench_env())
+    try:
+        first_200(process, DASHBOARD_LINE)
+    finally:
+        with contextlib.suppress(psutil.Error):  # the launcher first, so it stops cleanly
+            launcher = psutil.Process(process.pid).children()
+            for child in launcher:
+                child.terminate()
+            psutil.wait_procs(launcher, timeout=15)
+        process.stop()
+    events = [m for m in map(STRACE_LINE.match, trace.read_text().splitlines()) if m]
+    launched = _stamp(events[0])
+    spawn = next(_stamp(m) for m in events
+                 if m.group(5) == "execve" and "tensorboard.main" in m.group(6))
+    ready = next(_stamp(m) for m in events
+                 if m.group(5) == "write" and "TensorBoard 2." in m.group(6) and " at http" in
+                 m.group(6))
+    url = next(_stamp(m) for m in events if m.group(5) == "write" and "Dashboard: " in m.group(6))
+    imports = []
+    for _, line in process.timed_lines:  # stderr and stdout in order: up to "[starting]"
+        if STARTING_LINE.search(line):
+            break
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = (part.strip() for part in line[12:].split("|"))
+            if cumulative.isdigit() and not name.startswith(" "):
+                imports.append((int(cumulative), name))
+    top = sorted(imports, reverse=True)[:8]
+    return {
+        "launcher_before_spawn_s": round(spawn - launched, 3),
+        "tensorboard_spawn_to_ready_line_s": round(ready - spawn, 3),
+        "ready_line_to_dashboard_line_s": round(url - ready, 3),
+        "slowest_imports_before_spawn_ms": {name: round(us / 1000, 1) for us, name in top},
+        "note": "one traced run; -X importtime adds its own overhead to the imports",
+    }
