@@ -126,8 +126,16 @@ class TensorBoardSupervisor:
     # ---- the caller's side ----------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            if not self._stop_requested or thread is threading.current_thread():
+                return  # already supervising
+            # A stop is finishing (its STOPPED is announced from the thread's last steps): let
+            # it end, or a Start clicked right after Stop would be lost.
+            thread.join(self.stop_grace + 5.0)
+            if thread.is_alive():
+                log.warning("The stopping supervisor thread did not end; not starting again")
+                return
         self._stop_requested = self._restart_requested = self.reused = False
         self._fast_crashes = 0
         self.last_error = ""

@@ -251,3 +251,21 @@ def test_port_taken_between_check_and_bind_is_retried_without_counting_a_crash(
     assert starts[-1] == f"Port {taken} is in use by another program; using {supervisor.port}"
     assert supervisor.port != taken and not events.of(TBState.BACKOFF)
     assert "could not bind to port" in (supervisor.log_file).read_text()
+
+
+def test_start_right_after_stop_is_not_lost(make_supervisor, demo_rvc: Path) -> None:
+    """Start clicked while the stopping thread still announces STOPPED: it starts again."""
+    stopped_announced = threading.Event()
+
+    def slow_listener(state: TBState, message: str) -> None:
+        if state is TBState.STOPPED:
+            stopped_announced.set()
+            time.sleep(1.0)  # the tray redrawing its menu, say: the thread is still alive
+
+    supervisor = make_supervisor(demo_rvc / "logs", on_change=slow_listener)
+    supervisor.start()
+    assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+    threading.Thread(target=supervisor.stop, daemon=True).start()
+    assert stopped_announced.wait(20)
+    supervisor.start()
+    assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
