@@ -25,7 +25,7 @@ from launcher.core.instance import (
 from launcher.rvc.paths import LauncherPaths
 from tests.helpers import kill_pids, wait_until
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # What commands.run does, minus the app: take the lock or ask the running launcher.
 LAUNCHER_SCRIPT = """

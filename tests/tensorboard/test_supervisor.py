@@ -23,7 +23,7 @@ from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from tests.helpers import all_gone, held_port, kill_pids, tree_pids, wait_until
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 _no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 

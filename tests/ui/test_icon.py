@@ -21,7 +21,7 @@ from launcher.ui.icon import (
     write_ico,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def background_colour(image: Image.Image) -> tuple[int, ...]:

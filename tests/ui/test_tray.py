@@ -24,7 +24,7 @@ from launcher.ui.icon import PHASE_COLOURS
 from launcher.ui.menu import MenuEntry
 from tests.helpers import is_gone, wait_until
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xwininfo") is None,
                                 reason="needs Xvfb and xwininfo (apt-get install xvfb x11-utils)")

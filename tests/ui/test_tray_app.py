@@ -17,7 +17,7 @@ from launcher.rvc.paths import LauncherPaths
 from tests.helpers import all_gone, wait_until
 from tests.ui.test_tray import pytestmark  # noqa: F401 - the same Xvfb skip
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
 READY = re.compile(r"TensorBoard is ready at (http://127\.0\.0\.1:\d+/)")
 
