@@ -37,6 +37,7 @@ from pathlib import Path
 
 from launcher.advisor.smoothing import tensorboard_smooth
 from launcher.events.reader import LogDirReader, ScalarSeries
+from launcher.i18n import ngettext
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
 from launcher.util.folderstamp import FolderStamp, unsettled_after
@@ -369,14 +370,22 @@ def collapse_warnings(mel: ScalarSeries) -> list[str]:
     length = longest[1] - longest[0]
     if length >= max(COLLAPSE_MIN_POINTS, len(values) // 20):
         warnings.append(
-            f"{MEL_TAG} stays at {values[longest[0]]:.3g} from step {steps[longest[0]]} to "
-            f"{steps[longest[1] - 1]} ({length} points): possible mode collapse")
+            ngettext("{tag} stays at {value} from step {start} to {end} ({count} point): "
+                     "possible mode collapse",
+                     "{tag} stays at {value} from step {start} to {end} ({count} points): "
+                     "possible mode collapse", length).format(
+                tag=MEL_TAG, value=f"{values[longest[0]]:.3g}", start=steps[longest[0]],
+                end=steps[longest[1] - 1], count=length))
     low = [i for i, v in enumerate(values) if v < 0.2 * typical]
     if typical > 0 and low:
         warnings.append(
-            f"{MEL_TAG} falls below a fifth of its usual {typical:.3g} at {len(low)} points "
-            f"(first at step {steps[low[0]]}): the pattern of a silent segment; check the "
-            "dataset for silence")
+            ngettext("{tag} falls below a fifth of its usual {typical} at {count} point "
+                     "(first at step {step}): the pattern of a silent segment; check the "
+                     "dataset for silence",
+                     "{tag} falls below a fifth of its usual {typical} at {count} points "
+                     "(first at step {step}): the pattern of a silent segment; check the "
+                     "dataset for silence", len(low)).format(
+                tag=MEL_TAG, typical=f"{typical:.3g}", count=len(low), step=steps[low[0]]))
     return warnings
 
 

@@ -4,5 +4,5 @@ detection (watcher), the log file (logsetup) and opening files and folders on th
 desktop (desktop).
 
 May import: launcher.tensorboard, launcher.advisor, launcher.events, launcher.rvc,
-launcher.util, launcher.winplatform.
+launcher.i18n, launcher.util, launcher.winplatform.
 """

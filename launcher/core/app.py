@@ -18,6 +18,7 @@ from launcher.core.desktop import open_path
 from launcher.core.settings import Settings
 from launcher.core.state import AppState, Phase
 from launcher.core.watcher import TrainingWatcher
+from launcher.i18n import _
 from launcher.rvc.folder import RvcFolder
 from launcher.tensorboard.dashboard import BrowserOpener, dashboard_url
 from launcher.tensorboard.interpreter import find_base_interpreter
@@ -44,9 +45,9 @@ _PHASE_OF = {
 
 
 def legacy_venv_message(rvc: RvcFolder) -> str:
-    return (f"Found {rvc.paths.legacy_venv_dir.name}\\ from TensorVENV.bat: the launcher does "
+    return (_("Found {folder}\\ from TensorVENV.bat: the launcher does "
             "not use it (its TensorBoard 2.1.0 shows a blank page on some Windows machines); "
-            "you can delete that folder.")
+            "you can delete that folder.").format(folder=rvc.paths.legacy_venv_dir.name))
 
 
 class LauncherCore:
@@ -149,7 +150,7 @@ class LauncherCore:
         except SetupError as exc:
             self.setup_error = str(exc)
             self._update(phase=Phase.ERROR, message=str(exc))
-            self._notify("Setup failed", str(exc))
+            self._notify(_("Setup failed"), str(exc))
             return
         with self._lock:  # shutdown() may run at any moment; it takes this lock too
             if self._quit.is_set():
@@ -178,10 +179,10 @@ class LauncherCore:
         self._venv = venv
         if venv.is_ready():
             return venv.python
-        self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
-        self._notify(APP_NAME, "Setting up TensorBoard; this takes a minute the first time.")
+        self._update(phase=Phase.SETTING_UP, message=_("Preparing TensorBoard (first run only)"))
+        self._notify(APP_NAME, _("Setting up TensorBoard; this takes a minute the first time."))
         python = venv.ensure(progress=lambda line: self._update(message=line))
-        self._notify(APP_NAME, "TensorBoard is installed.")
+        self._notify(APP_NAME, _("TensorBoard is installed."))
         return python
 
     def shutdown(self) -> None:
@@ -206,7 +207,7 @@ class LauncherCore:
         if tb_state in (TBState.RUNNING, TBState.FAILED):
             self._tensorboard_settled.set()
         if tb_state is TBState.FAILED:
-            self._notify("TensorBoard failed", message)
+            self._notify(_("TensorBoard failed"), message)
         if tb_state is TBState.RUNNING:
             self._on_ready()
 
@@ -216,7 +217,7 @@ class LauncherCore:
         with self._lock:
             pending, self._pending_open = self._pending_open, []
         if first:
-            self._notify(APP_NAME, f"TensorBoard is ready at {self._state.url}")
+            self._notify(APP_NAME, _("TensorBoard is ready at {url}").format(url=self._state.url))
             if self._open_on_ready and not pending:
                 pending = [None]
         for model in dict.fromkeys(pending):
@@ -224,8 +225,9 @@ class LauncherCore:
 
     def _on_training_started(self, model: str) -> None:
         phase = Phase.TRAINING if self._state.phase is Phase.RUNNING else self._state.phase
-        self._update(model=model, phase=phase, message=f"Training detected: {model}")
-        self._notify("Training started", f"{model} is training.")
+        self._update(model=model, phase=phase,
+                     message=_("Training detected: {model}").format(model=model))
+        self._notify(_("Training started"), _("{model} is training.").format(model=model))
         tb_state = self._supervisor.state if self._supervisor else None
         if tb_state in (TBState.STOPPED, TBState.FAILED):
             self.start_tensorboard()
@@ -258,13 +260,14 @@ class LauncherCore:
             log.exception("advisor refresh failed")
             return self._reports
         self._reports = reports
+        from launcher.advisor.report import headline_text
         from launcher.core.summaries import to_summary
 
         self._update(models=tuple(to_summary(r) for r in reports.values()))
         for name, report in reports.items():
             if report.verdict == "overtraining" and name not in self._warned_overtraining:
                 self._warned_overtraining.add(name)
-                self._notify(f"{name} is overtraining", report.headline())
+                self._notify(_("{model} is overtraining").format(model=name), headline_text(report))
         return reports
 
     # ---- actions (CoreActions) ---------------------------------------------------------
@@ -322,5 +325,5 @@ class LauncherCore:
         self._update(auto_open=enabled)
 
     def quit(self) -> None:
-        self._update(message="Quitting")
+        self._update(message=_("Quitting"))
         self.shutdown()

@@ -23,6 +23,7 @@ class Settings:
     preferred_port: int = DEFAULT_PORT
     advisor_tolerance: float = 0.01  # relative rise over the smoothed minimum that counts
     advisor_patience_fraction: float = 0.15  # share of the run that must pass after the minimum
+    language: str = ""  # "" follows the system; else a locale name such as "ja" or "pt_BR"
 
     @classmethod
     def load(cls, path: Path) -> Settings:

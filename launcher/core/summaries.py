@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from launcher.advisor.analysis import ModelReport
+from launcher.advisor.report import headline_text
 from launcher.core.state import ModelSummary
+from launcher.i18n import _
 
 
 def to_summary(report: ModelReport) -> ModelSummary:
@@ -11,10 +13,11 @@ def to_summary(report: ModelReport) -> ModelSummary:
     for candidate in report.candidates:
         label = "?" if candidate.epoch is None else (
             f"~{candidate.epoch}" if candidate.epoch_is_estimate else str(candidate.epoch))
-        text = f"e{label} (step {candidate.step})"
+        text = _("e{epoch} (step {step})").format(epoch=label, step=candidate.step)
         if candidate.weight_file is not None:
-            nearest = "nearest: " if candidate.weight_is_nearest else ""
-            text = f"e{label} ({nearest}{candidate.weight_file.name})"
+            name = candidate.weight_file.name
+            text = (_("e{epoch} (nearest: {file})") if candidate.weight_is_nearest
+                    else "e{epoch} ({file})").format(epoch=label, file=name)
         best.append(text)
-    return ModelSummary(model=report.model, verdict=report.headline(), best_epochs=tuple(best),
+    return ModelSummary(model=report.model, verdict=headline_text(report), best_epochs=tuple(best),
                         overtraining=report.verdict == "overtraining")

@@ -2,5 +2,5 @@
 there (paths), the path check before anything is written (pathcheck), and the saved checkpoints
 and weight files per epoch (checkpoints).
 
-May import: launcher.util, launcher.winplatform.
+May import: launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -2,5 +2,5 @@
 (venv, tensorboard-requirements.txt), the process and its spawn (process), its info files (info),
 ports (ports), the supervisor state machine (supervisor) and the preset dashboard URL (dashboard).
 
-May import: launcher.rvc, launcher.util, launcher.winplatform.
+May import: launcher.rvc, launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.rvc.folder import RvcFolder
 from launcher.util.errors import SetupError
@@ -144,6 +145,6 @@ def find_base_interpreter(rvc: RvcFolder, override: Path | None = None, *,
                      ".".join(map(str, found.version)))
             return found.executable
     raise InterpreterNotFound(
-        f"No Python {wanted} or newer was found on this computer; install Python 3.11 from "
-        "python.org (tick \"Add python.exe to PATH\") or start the launcher with --python and "
-        "the path of a python.exe.")
+        _("No Python {version} or newer was found on this computer; install Python 3.11 from "
+          "python.org (tick \"Add python.exe to PATH\") or start the launcher with --python "
+          "and the path of a python.exe.").format(version=wanted))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
 from launcher.tensorboard.process import spawn_plan, start_child
@@ -162,16 +163,17 @@ class TensorBoardVenv:
                  or self.venv_dir.parent.name == LAUNCHER_DIR_NAME)
         if self.venv_dir.is_symlink() or not self.venv_dir.is_dir() or not owned:
             raise SetupError(
-                f"{self.venv_dir} exists but was not made by the launcher, so it will not delete "
-                "it; move or delete that folder and start the launcher again.")
+                _("{folder} exists but was not made by the launcher, so it will not delete "
+                  "it; move or delete that folder and start the launcher again.").format(
+                    folder=self.venv_dir))
         log.info("Rebuilding the TensorBoard environment in %s", self.venv_dir)
         try:
             shutil.rmtree(self.venv_dir)
         except OSError as exc:
             raise SetupError(
-                f"Could not delete the broken TensorBoard environment {self.venv_dir} ({exc}); "
-                "close any TensorBoard still running from it, or delete the folder, and try "
-                "again.") from exc
+                _("Could not delete the broken TensorBoard environment {folder} ({error}); "
+                  "close any TensorBoard still running from it, or delete the folder, and try "
+                  "again.").format(folder=self.venv_dir, error=exc)) from exc
 
     def _create(self) -> None:
         from virtualenv import cli_run
@@ -210,8 +212,9 @@ class TensorBoardVenv:
                 self._job = winplatform.KillOnCloseJob()
             process = start_child(command, self._child_env(), plan, self._job, cwd=self.venv_dir)
         except OSError as exc:
-            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
-                             "folder and start the launcher again.") from exc
+            raise SetupError(_("Could not start pip in {folder} ({error}); delete that "
+                               "folder and start the launcher again.").format(
+                                 folder=self.venv_dir, error=exc)) from exc
         assert process.stdout is not None
         self._pip = process
         with process:
@@ -225,14 +228,15 @@ class TensorBoardVenv:
                     say(line.strip())
         self._pip = None
         if self._cancelled:
-            raise SetupError("Setup was stopped before TensorBoard was installed; start the "
-                             "launcher again to finish it.")
+            raise SetupError(_("Setup was stopped before TensorBoard was installed; start the "
+                               "launcher again to finish it."))
         if process.returncode != 0:
-            said = " | ".join(last_lines) or "nothing"
+            said = " | ".join(last_lines) or _("nothing")
             raise SetupError(
-                f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
-                f"{process.returncode}); check the internet connection and start the launcher "
-                f"again. pip said: {said}")
+                _("Installing TensorBoard {version} failed (pip exit code "
+                  "{code}); check the internet connection and start the launcher "
+                  "again. pip said: {output}").format(
+                    version=self.tensorboard_version, code=process.returncode, output=said))
 
     def _verify(self) -> str:
         """Imports TensorBoard from the venv; returns the venv's Python version."""
@@ -244,14 +248,16 @@ class TensorBoardVenv:
                 timeout=VERIFY_TIMEOUT, stdin=subprocess.DEVNULL, env=self._child_env(),
                 creationflags=winplatform.child_creation_flags())
         except (OSError, subprocess.SubprocessError) as exc:
-            raise SetupError(f"TensorBoard was installed but could not be started ({exc}); "
-                             "start the launcher again to rebuild it.") from exc
+            raise SetupError(_("TensorBoard was installed but could not be started ({error}); "
+                               "start the launcher again to rebuild it.").format(
+                                 error=exc)) from exc
         lines = done.stdout.split()
         if done.returncode != 0 or not lines or lines[0] != self.tensorboard_version:
             error = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise SetupError(
-                f"TensorBoard {self.tensorboard_version} does not import in {self.venv_dir} "
-                f"({error}); start the launcher again to rebuild it.")
+                _("TensorBoard {version} does not import in {folder} "
+                  "({error}); start the launcher again to rebuild it.").format(
+                    version=self.tensorboard_version, folder=self.venv_dir, error=error))
         return lines[1] if len(lines) > 1 else "unknown"
 
     def _write_marker(self, base_version: str) -> None:

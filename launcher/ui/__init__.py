@@ -2,5 +2,5 @@
 and messages shown before any tray exists (messages).
 
 May import: launcher.core, launcher.tensorboard, launcher.advisor, launcher.events,
-launcher.rvc, launcher.util, launcher.winplatform.
+launcher.rvc, launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -9,6 +9,7 @@ from types import FrameType
 
 from launcher.core.app import LauncherCore
 from launcher.core.state import AppState, Phase
+from launcher.i18n import _
 from launcher.tensorboard.dashboard import dashboard_url
 
 
@@ -29,11 +30,11 @@ class ConsolePrinter:
             previous_url = self._last[2] if self._last else None
             url_is_new = state.url is not None and state.url != previous_url
             self._last = key
-            self.say(f"[{state.phase.value}] {state.message}")
+            self.say(f"[{_(state.phase.value)}] {state.message}")
             if url_is_new and state.url is not None:
                 full = dashboard_url(state.url, smoothing=self._core.smoothing,
                                      tag_filter=self._core.settings.tag_filter)
-                self.say(f"Dashboard: {full}")
+                self.say(_("Dashboard: {url}").format(url=full))
 
     def notify(self, title: str, message: str) -> None:
         with self._lock:
@@ -59,7 +60,7 @@ def run_headless(core: LauncherCore) -> int:
     while not core.quit_requested.wait(0.5):
         if core.setup_error is not None:
             break
-    printer.say("Stopping TensorBoard…")
+    printer.say(_("Stopping TensorBoard…"))
     core.shutdown()
-    printer.say("Stopped.")
+    printer.say(_("Stopped."))
     return 1 if core.setup_error is not None else 0
