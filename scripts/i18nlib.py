@@ -25,7 +25,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from launcher.i18n.catalog import DOMAIN, LOCALE_DIR  # noqa: E402
-from launcher.i18n.choice import AVAILABLE  # noqa: E402
+from launcher.i18n.choice import AVAILABLE  # noqa: E402, F401 (scripts/i18n uses it)
 
 SOURCE_DIR = REPO / "launcher"
 PROJECT = "RVC TensorBoard Launcher"

@@ -18,6 +18,9 @@ TENSORBOARD_VERSION = "2.21.0"
 
 os.environ.setdefault("PIP_CACHE_DIR", str(CACHE / "pip"))
 os.environ.setdefault("VIRTUALENV_OVERRIDE_APP_DATA", str(CACHE / "virtualenv"))
+# The launchers the tests start speak English whatever the machine's locale; the language
+# tests (tests/i18n) choose theirs explicitly.
+os.environ["LANGUAGE"] = "en"
 
 
 @pytest.fixture

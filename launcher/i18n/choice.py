@@ -1,5 +1,6 @@
-"""Which language to speak: `--lang`, then settings.json's "language", then the system's
-(the Windows UI language, or LANGUAGE / LC_ALL / LC_MESSAGES / LANG), else English."""
+"""Which language to speak: `--lang`, else settings.json's "language", else the system's
+(the Windows UI language, or LANGUAGE / LC_ALL / LC_MESSAGES / LANG); English when the one
+chosen has no catalog."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def match_language(name: str) -> str | None:
     parts = name.split("_")
     parts[0] = parts[0].lower()
     parts[1:] = [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
-    for candidate in ("_".join(parts), "_".join(parts[::2]), "_".join(parts[:2]), parts[0]):
+    for candidate in ("_".join(parts), "_".join(parts[:2]), "_".join(parts[::2]), parts[0]):
         found = ALIASES.get(candidate, candidate)
         if found in AVAILABLE:
             return found
@@ -48,9 +49,12 @@ def system_languages(env: Mapping[str, str] | None = None,
 
 def choose_language(cli: str | None = None, setting: str | None = None,
                     system: Iterable[str] | None = None) -> str:
-    """The first of `cli`, `setting` and the system's languages that has a catalog, else "en"."""
-    wanted = [cli or "", setting or "", *(system_languages() if system is None else system)]
-    for name in wanted:
+    """`cli`, else `setting`, else the first of the system's languages that has a catalog; a
+    language asked for by name that has no catalog means English."""
+    asked = cli or setting
+    if asked:
+        return match_language(asked) or "en"
+    for name in system_languages() if system is None else system:
         found = match_language(name)
         if found is not None:
             return found
