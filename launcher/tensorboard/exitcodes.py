@@ -48,13 +48,17 @@ def _unsigned(code: int) -> int:
     return code & 0xFFFFFFFF
 
 
+def _is_signal(code: int) -> bool:
+    return -64 <= code < 0  # subprocess: -N means killed by signal N
+
+
 def is_crash(code: int | None) -> bool:
     """A death by signal, or a Windows NTSTATUS error or warning code; not an ordinary exit."""
     if code is None or code == 0:
         return False
-    if code < 0:
-        return code >= -64  # a negative returncode is a POSIX signal
-    return _unsigned(code) >= 0x40000000 and _unsigned(code) & 0xC0000000 != 0
+    if _is_signal(code):
+        return True
+    return _unsigned(code) >= 0x80000000 or _unsigned(code) in NTSTATUS_WORDS
 
 
 def cannot_start(code: int | None) -> bool:
@@ -66,7 +70,7 @@ def describe_exit(code: int | None) -> str:
     `killed by signal SIGSEGV (segmentation fault: ...)`."""
     if code is None:
         return "no exit code"
-    if code < 0 and code >= -64:
+    if _is_signal(code):
         try:
             name = signal.Signals(-code).name
         except ValueError:

@@ -309,24 +309,23 @@ class TensorBoardSupervisor:
 
     def _back_off(self, crash: str) -> bool:
         """Wait before the next start; False once stop is requested."""
+        said = self.last_error or f"it printed nothing (its log: {self.log_file})"
         if self.environment_broken:
             self._change_state(TBState.FAILED, (
                 f"The TensorBoard environment's python cannot start ({crash}); it will be "
-                f"rebuilt when the launcher starts again. {self._last_output()}"))
+                f"rebuilt when the launcher starts again. Its output: {said}"))
             return self._wait_for_stop()
         if self._fast_crashes >= self.max_fast_crashes:
-            headline = "TensorBoard keeps crashing" if crash.startswith((CRASHED, EXITED)) \
-                else crash
-            self._change_state(TBState.FAILED, f"{headline}: {crash}. {self._last_output()}")
+            headline = crash
+            for prefix in (CRASHED, EXITED):
+                if crash.startswith(prefix):
+                    headline = "TensorBoard keeps crashing" + crash[len(prefix):]
+            self._change_state(TBState.FAILED, f"{headline}: {said}")
             return self._wait_for_stop()
         delay = min(self.backoff_base * 2 ** (self._fast_crashes - 1), self.backoff_cap)
         self._change_state(TBState.BACKOFF, f"{crash}; restarting in {delay:g} s")
         self._sleep(delay)
         return not self._stop_requested
-
-    def _last_output(self) -> str:
-        return (f"Its last output: {self.last_error}" if self.last_error
-                else f"It printed nothing (its log: {self.log_file}).")
 
     def _wait_for_stop(self) -> bool:
         while not self._sleep(3600):
