@@ -194,3 +194,28 @@ def check(language: str, template: Catalog, locale_dir: Path = LOCALE_DIR) -> Pr
     mo = mo_path(language, locale_dir)
     problems.stale_mo = not mo.is_file() or mo.read_bytes() != compiled(catalog)
     return problems
+
+
+def fill(language: str, translations: dict[str, str | list[str]],
+         locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """Put `translations` (msgid -> text, or its plural forms) into the catalog; returns the
+    msgids it does not have (mistyped, or not extracted yet: run update first)."""
+    catalog = load(language, locale_dir)
+    if catalog is None:
+        return list(translations)
+    unknown = []
+    for msgid, text in translations.items():
+        message = catalog.get(msgid)
+        if message is None:
+            unknown.append(msgid)
+            continue
+        if isinstance(message.id, (list, tuple)):
+            forms = list(text) if isinstance(text, list) else [text]
+            forms += forms[-1:] * (catalog.num_plurals - len(forms))
+            message.string = tuple(forms[-1:] if catalog.num_plurals == 1
+                                   else forms[:catalog.num_plurals])
+        else:
+            message.string = text if isinstance(text, str) else text[0]
+        message.flags.discard("fuzzy")
+    save(catalog, language, locale_dir)
+    return unknown
