@@ -28,9 +28,32 @@ _wine_readonly_folder() {
     fi
 }
 
+# CJK text in Win32 menus and message boxes: Debian's WenQuanYi Micro Hei (Chinese, Japanese
+# kana, Korean hangul), linked behind the fonts Wine draws its UI with, as Windows links its
+# CJK fonts behind Segoe UI. Cyrillic needs nothing: Wine's own Tahoma has it. Kept out of
+# lane.sh so that adding it does not rebuild the cached prefix; the registry writes take a
+# second and are the same each run.
+WINE_CJK_PACKAGE=fonts-wqy-microhei
+WINE_CJK_LINK="wqy-microhei.ttc,WenQuanYi Micro Hei"
+_wine_fonts() {
+    if ! dpkg -s "$WINE_CJK_PACKAGE" >/dev/null 2>&1; then
+        if [ "$(id -u)" != 0 ]; then
+            echo "wine lane: install $WINE_CJK_PACKAGE for the CJK tray test" >&2
+            return 0
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "$WINE_CJK_PACKAGE" >/dev/null
+    fi
+    local key='HKLM\Software\Microsoft\Windows NT\CurrentVersion\FontLink\SystemLink' face
+    for face in Tahoma "Microsoft Sans Serif" "MS Shell Dlg" "MS Shell Dlg 2" "Segoe UI"; do
+        wrun reg add "$key" /v "$face" /t REG_MULTI_SZ /d "$WINE_CJK_LINK" /f >/dev/null
+    done
+}
+
 wine_lane_test() {
     local t0=$SECONDS rc=0 log summary
     wine_setup
+    _wine_fonts
     _wine_readonly_folder
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -13,12 +15,21 @@ from launcher import i18n
 from launcher.i18n.catalog import LOCALE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-import i18nlib  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> i18nlib.Catalog:
+def i18nlib() -> ModuleType:
+    """scripts/i18nlib, which needs Babel: a dev dependency the Wine lane's runner lacks (the
+    catalogs are the same on every OS; the Linux suite checks them)."""
+    pytest.importorskip("babel", reason="Babel (dev dependency) is not installed here")
+    sys.path.insert(0, str(REPO / "scripts"))
+    import i18nlib
+
+    return i18nlib
+
+
+@pytest.fixture(scope="module")
+def template(i18nlib: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The messages in the source now, extracted into a temp .pot and read back."""
     from babel.messages.pofile import read_po, write_po
 
@@ -37,7 +48,8 @@ def speak():
 
 
 @pytest.mark.parametrize("language", i18n.AVAILABLE)
-def test_catalog_is_complete_and_compiled(language: str, template: i18nlib.Catalog) -> None:
+def test_catalog_is_complete_and_compiled(language: str, i18nlib: ModuleType, template: Any
+                                          ) -> None:
     problems = i18nlib.check(language, template).lines()
     assert not problems, (
         f"the {language} catalog is out of date with the source:\n" + "\n".join(problems)
@@ -45,7 +57,7 @@ def test_catalog_is_complete_and_compiled(language: str, template: i18nlib.Catal
 
 
 def test_the_check_names_a_new_message_a_changed_placeholder_and_a_stale_mo(
-        template: i18nlib.Catalog, tmp_path: Path) -> None:
+        i18nlib: ModuleType, tmp_path: Path) -> None:
     locale = tmp_path / "locale"
     shutil.copytree(LOCALE_DIR, locale)
     po = i18nlib.po_path("es", locale)

@@ -11,6 +11,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from launcher import winplatform
 from launcher.core.settings import Settings
 from launcher.rvc.paths import LauncherPaths
 
@@ -47,7 +48,9 @@ def test_report_in_spanish(demo_rvc: Path) -> None:
 
 
 def test_report_in_japanese_lines_up_on_screen(demo_rvc: Path) -> None:
-    text = report(demo_rvc, LANG="ja_JP.UTF-8").stdout  # the system's language
+    # The system's language: LANG on Linux; on Windows the UI language, which no variable sets.
+    system = ("--lang", "ja") if winplatform.IS_WINDOWS else ()
+    text = report(demo_rvc, *system, LANG="ja_JP.UTF-8").stdout
     lines = text.splitlines()
     header, rule, *rows = lines[:4]
     assert header.split()[:3] == ["モデル", "判定", "最小のステップ"]
