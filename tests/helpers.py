@@ -70,3 +70,15 @@ def stop_gently(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> Non
     """SIGTERM, or Ctrl+Break on Windows (start the process with creationflags=OWN_GROUP)."""
     process.send_signal(getattr(signal, "CTRL_BREAK_EVENT", signal.SIGTERM) if os.name == "nt"
                         else signal.SIGTERM)
+
+
+def under_wine() -> bool:
+    """Windows CPython running under Wine (the Wine lane), not on a real Windows."""
+    if os.name != "nt":
+        return False
+    import ctypes
+
+    try:
+        return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
+    except OSError:
+        return False

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import under_wine
+
 EMBED_VARIABLES = {"3.9": "WINE_LANE_EMBED39", "3.12": "WINE_LANE_EMBED312"}
 
 # Wine 8.0 quirk 4 (Python 3.12+): shutil.copy2 calls kernel32.CopyFile2, which Wine lacks.
@@ -42,15 +44,6 @@ def embeddable(version: str) -> Path:
         pytest.skip(f"needs an embeddable CPython {version} in {EMBED_VARIABLES[version]} "
                     "(scripts/dev wine-test provides it)")
     return Path(folder)
-
-
-def under_wine() -> bool:
-    import ctypes
-
-    try:
-        return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
-    except OSError:
-        return False
 
 
 def make_rvc_python(destination: Path, version: str, *, with_pip: bool = True) -> Path:
