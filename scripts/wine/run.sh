@@ -55,6 +55,11 @@ wine_lane_test() {
     wine_setup
     _wine_fonts
     _wine_readonly_folder
+    # The embeddable Pythons and pip for tests/windows/embedpython.py, as Windows paths.
+    WINE_LANE_EMBED39="$(winpath "$WINE_EMBED39")"
+    WINE_LANE_EMBED312="$(winpath "$WINE_EMBED312")"
+    WINE_LANE_PIP_WHEEL="$(winpath "$WINE_PIP_WHEEL")"
+    export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"
     (cd "$ROOT" && wpy -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \
