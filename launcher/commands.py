@@ -108,7 +108,7 @@ def _start_demo_training(core: LauncherCore, delay: float = 8.0) -> None:
         while core.state.url is None:
             if core.quit_requested.wait(0.5):
                 return
-        _say(f"Demo: model 'Live' starts training in {delay:.0f} s")
+        _say(_("Demo: model 'Live' starts training in {seconds} s").format(seconds=f"{delay:.0f}"))
         if not core.quit_requested.wait(delay):
             simulate_training(core.rvc.root, "Live", epochs=3000, seconds_per_epoch=1.0,
                               stop=core.quit_requested)

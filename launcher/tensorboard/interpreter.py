@@ -120,13 +120,15 @@ def find_base_interpreter(rvc: RvcFolder, override: Path | None = None, *,
         override = Path(override).absolute()
         if launcher_exe is not None and _same_file(override, launcher_exe):
             raise InterpreterNotFound(
-                f"{override} is the launcher itself, not Python; pass --python with the path "
-                "of a real python.exe, for example C:\\Python311\\python.exe.")
+                _("{path} is the launcher itself, not Python; pass --python with the path "
+                  "of a real python.exe, for example C:\\Python311\\python.exe.").format(
+                    path=override))
         found = probe([str(override)])
         if not _acceptable(found, launcher_exe):
             raise InterpreterNotFound(
-                f"{override} is not a working Python {wanted} or newer; pass --python with the "
-                "path of one, or install Python 3.11 from python.org.")
+                _("{path} is not a working Python {version} or newer; pass --python with the "
+                  "path of one, or install Python 3.11 from python.org.").format(
+                    path=override, version=wanted))
         assert found is not None
         return found.executable
     seen: set[Path] = set()
