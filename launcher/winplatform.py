@@ -62,25 +62,6 @@ def message_box_style(is_error: bool) -> int:
     return (MB_OK_ICONERROR if is_error else MB_OK_ICONWARNING) | MB_TOPMOST
 
 
-# LANGID -> locale name for the languages the launcher has catalogs for: full LANGIDs first
-# (the sublanguage matters for Chinese and Portuguese), then the primary language alone.
-UI_LANGIDS = {
-    0x0404: "zh_TW", 0x0804: "zh_CN", 0x0C04: "zh_HK", 0x1004: "zh_SG", 0x1404: "zh_MO",
-    0x0416: "pt_BR", 0x0816: "pt_PT", 0x0409: "en_US", 0x0809: "en_GB", 0x0C0A: "es_ES",
-    0x040A: "es_ES", 0x080A: "es_MX", 0x040C: "fr_FR", 0x0410: "it_IT", 0x0411: "ja_JP",
-    0x0412: "ko_KR", 0x0419: "ru_RU", 0x041F: "tr_TR",
-}
-UI_PRIMARY_LANGUAGES = {
-    0x04: "zh", 0x09: "en", 0x0A: "es", 0x0C: "fr", 0x10: "it", 0x11: "ja", 0x12: "ko",
-    0x16: "pt", 0x19: "ru", 0x1F: "tr",
-}
-
-
-def locale_name_for_langid(langid: int) -> str | None:
-    """"zh_TW" for 0x0404; the primary language ("fr") for a sublanguage not listed."""
-    return UI_LANGIDS.get(langid) or UI_PRIMARY_LANGUAGES.get(langid & 0x3FF)
-
-
 def long_paths_from_registry_value(value: object) -> bool:
     """LongPathsEnabled is a DWORD: 1 means on; anything else, or missing, means off."""
     return isinstance(value, int) and value == 1
@@ -92,13 +73,6 @@ def reset_dll_directory() -> None:
     """Undo the bundle's SetDllDirectory so an outside Python loads its own DLLs."""
     if IS_WINDOWS:
         ctypes.windll.kernel32.SetDllDirectoryW(None)  # type: ignore[attr-defined]
-
-
-def ui_language_name() -> str | None:
-    """The Windows display language (GetUserDefaultUILanguage) as a locale name."""
-    if not IS_WINDOWS:
-        return None
-    return locale_name_for_langid(ctypes.windll.kernel32.GetUserDefaultUILanguage())  # type: ignore[attr-defined]
 
 
 def long_paths_enabled() -> bool:
@@ -117,6 +91,13 @@ def long_paths_enabled() -> bool:
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:
     if IS_WINDOWS:
         ctypes.windll.user32.MessageBoxW(None, text, title, message_box_style(is_error))  # type: ignore[attr-defined]
+
+
+def ui_language_id() -> int | None:
+    """The Windows display language's LANGID (GetUserDefaultUILanguage); None elsewhere."""
+    if not IS_WINDOWS:
+        return None
+    return ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
 
 
 class _JobObjectExtendedLimit(ctypes.Structure):

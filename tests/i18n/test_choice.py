@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from launcher import winplatform
 from launcher.core.settings import Settings
-from launcher.i18n.choice import choose_language, match_language, system_languages
+from launcher.i18n.choice import (
+    choose_language,
+    locale_name_for_langid,
+    match_language,
+    system_languages,
+)
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -49,13 +53,13 @@ def test_unix_environment_in_gettext_order() -> None:
     (0x0407, None),  # German: no catalog
 ])
 def test_windows_ui_langids(langid: int, expected: str | None) -> None:
-    assert winplatform.locale_name_for_langid(langid) == expected
+    assert locale_name_for_langid(langid) == expected
 
 
 @pytest.mark.parametrize(("langid", "catalog"), [
     (0x0C04, "zh_TW"), (0x1004, "zh_CN"), (0x0816, "pt_BR"), (0x0407, "en"), (0x0419, "ru")])
 def test_windows_ui_language_to_catalog(langid: int, catalog: str) -> None:
-    name = winplatform.locale_name_for_langid(langid)
+    name = locale_name_for_langid(langid)
     assert choose_language(system=[name] if name else []) == catalog
 
 
