@@ -69,6 +69,13 @@ def long_paths_from_registry_value(value: object) -> bool:
 
 # ---- thin OS calls (Windows only) -------------------------------------------------------
 
+def ui_language_id() -> int | None:
+    """The Windows display language's LANGID (GetUserDefaultUILanguage); None elsewhere."""
+    if not IS_WINDOWS:
+        return None
+    return ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+
+
 def reset_dll_directory() -> None:
     """Undo the bundle's SetDllDirectory so an outside Python loads its own DLLs."""
     if IS_WINDOWS:
@@ -91,13 +98,6 @@ def long_paths_enabled() -> bool:
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:
     if IS_WINDOWS:
         ctypes.windll.user32.MessageBoxW(None, text, title, message_box_style(is_error))  # type: ignore[attr-defined]
-
-
-def ui_language_id() -> int | None:
-    """The Windows display language's LANGID (GetUserDefaultUILanguage); None elsewhere."""
-    if not IS_WINDOWS:
-        return None
-    return ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
 
 
 class _JobObjectExtendedLimit(ctypes.Structure):
