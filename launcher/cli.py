@@ -12,7 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from launcher import APP_NAME, __version__, winplatform
+from launcher import APP_NAME, __version__, i18n, winplatform
+from launcher.core.settings import Settings
+from launcher.i18n import _
 from launcher.rvc.folder import RvcFolder
 from launcher.rvc.paths import default_rvc_root, is_frozen
 from launcher.rvc.placement import (
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="base Python interpreter for the TensorBoard venv")
     parser.add_argument("--model", help="report: only this model")
     parser.add_argument("--json", action="store_true", help="report: print JSON")
+    parser.add_argument("--lang", help="the language to speak, such as es, ja or pt_BR (default: "
+                                       "settings.json's \"language\", else the system's)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -62,8 +66,20 @@ def resolve_rvc_root(args: argparse.Namespace) -> Path:
     return default_rvc_root()
 
 
+def use_language(args: argparse.Namespace, rvc: RvcFolder) -> None:
+    """`--lang`, else settings.json's "language", else the system's; `report --json` is for
+    scripts and stays English."""
+    if args.command == "report" and args.json:
+        i18n.install("en")
+        return
+    setting = Settings.load(rvc.paths.settings_file).language
+    chosen = i18n.install(i18n.choose_language(args.lang, setting))
+    log.debug("language %s", chosen)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    i18n.install(i18n.choose_language(args.lang))
     windowed = not args.no_tray and args.command == "run"
     implicit = not args.demo and args.rvc_dir is None  # the exe's folder, or the cwd
     if is_frozen():
@@ -75,18 +91,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         root = resolve_rvc_root(args)
     except OSError as exc:
-        show_error(f"Could not create the demo RVC folder: {exc}. Pass --demo-dir with a "
-                   "writable folder such as C:\\RVCDemo.", windowed)
+        show_error(_("Could not create the demo RVC folder: {error}. Pass --demo-dir with a "
+                   "writable folder such as C:\\RVCDemo.").format(error=exc), windowed)
         return EXIT_BAD_INPUT
     if not root.is_dir():
-        show_error(f"The RVC folder {root} does not exist. Put the launcher in your RVC folder "
-                   "or pass --rvc-dir.", windowed)
+        show_error(_("The RVC folder {folder} does not exist. Put the launcher in your RVC "
+                   "folder or pass --rvc-dir.").format(folder=root), windowed)
         return EXIT_BAD_INPUT
     placement = examine(root)
     if not placement.accepted(explicit=not implicit):
         relaunch_argv = list(sys.argv[1:] if argv is None else argv)
         return not_an_rvc_folder(root, implicit, windowed, relaunch_argv)
     rvc = RvcFolder.at(root)
+    use_language(args, rvc)
     if args.command == "report":
         from launcher.commands import report
 
@@ -110,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in warnings:
         log.warning(warning)
         if sys.stderr is not None:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(_("warning: {message}").format(message=warning), file=sys.stderr)
 
     from launcher.commands import run, setup
 

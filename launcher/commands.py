@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from launcher import APP_NAME
 from launcher.core.settings import Settings
+from launcher.i18n import _
 from launcher.rvc.folder import RvcFolder
 
 if TYPE_CHECKING:
@@ -35,9 +36,9 @@ def report(rvc: RvcFolder, model: str | None, as_json: bool) -> int:
                       smoothing=settings.smoothing).refresh()
     if model is not None:
         if model not in reports:
-            known = ", ".join(sorted(reports)) or "none"
-            print(f"No model named {model!r} in {rvc.logs_dir} (models found: {known}).",
-                  file=sys.stderr)
+            known = ", ".join(sorted(reports)) or _("none")
+            print(_("No model named {model!r} in {folder} (models found: {known}).").format(
+                  model=model, folder=rvc.logs_dir, known=known), file=sys.stderr)
             return 2
         reports = {model: reports[model]}
     chosen = list(reports.values())
@@ -59,7 +60,7 @@ def setup(rvc: RvcFolder, python: Path | None) -> int:
         print(str(exc), file=sys.stderr)
         log.error("setup failed: %s", exc)
         return 1
-    _say(f"TensorBoard environment ready: {venv_python}")
+    _say(_("TensorBoard environment ready: {python}").format(python=venv_python))
     return 0
 
 
@@ -72,10 +73,12 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
     instance = SingleInstance(rvc.paths)
     if not instance.acquire():
         if request_open_dashboard(rvc.paths):
-            _say(f"{APP_NAME} is already running for {rvc.root}; asked it to open the dashboard.")
+            _say(_("{app} is already running for {folder}; asked it to open the dashboard.").format(
+                app=APP_NAME, folder=rvc.root))
             return 0
-        show_error(f"Another {APP_NAME} holds {rvc.paths.lock_file} but does not answer. "
-                   "Close it (or end it in Task Manager) and try again.", windowed)
+        show_error(_("Another {app} holds {file} but does not answer. "
+                   "Close it (or end it in Task Manager) and try again.").format(
+                   app=APP_NAME, file=rvc.paths.lock_file), windowed)
         return 1
     settings = Settings.load(rvc.paths.settings_file)
     open_url = webbrowser.open if browser else _log_url
@@ -105,7 +108,7 @@ def _start_demo_training(core: LauncherCore, delay: float = 8.0) -> None:
         while core.state.url is None:
             if core.quit_requested.wait(0.5):
                 return
-        _say(f"Demo: model 'Live' starts training in {delay:.0f} s")
+        _say(_("Demo: model 'Live' starts training in {seconds} s").format(seconds=f"{delay:.0f}"))
         if not core.quit_requested.wait(delay):
             simulate_training(core.rvc.root, "Live", epochs=3000, seconds_per_epoch=1.0,
                               stop=core.quit_requested)
@@ -114,7 +117,7 @@ def _start_demo_training(core: LauncherCore, delay: float = 8.0) -> None:
 
 
 def _log_url(url: str) -> bool:
-    _say(f"Open in your browser: {url}")
+    _say(_("Open in your browser: {url}").format(url=url))
     return True
 
 
@@ -127,6 +130,7 @@ def _tray_available() -> bool:
 def _run_tray(core: LauncherCore) -> int:
     import signal
 
+    from launcher import winplatform
     from launcher.ui.tray import TrayShell
 
     shell = TrayShell(core)
@@ -137,7 +141,7 @@ def _run_tray(core: LauncherCore) -> int:
 
     threading.Thread(target=stop_on_quit, name="tray-quit", daemon=True).start()
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in winplatform.stop_signals():
             signal.signal(signum, lambda *_: core.quit_requested.set())
     core.start()
     shell.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import signal
 from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ def show_in_explorer(path: str) -> None:
     subprocess.Popen(explorer_select_command(path), close_fds=True)
 
 
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that ask the launcher to quit: Ctrl+C, SIGTERM and, on Windows, Ctrl+Break
+    (the one console event another program can send to a process group of its own)."""
+    names = ("SIGINT", "SIGTERM", "SIGBREAK")
+    return tuple(getattr(signal, name) for name in names if hasattr(signal, name))
+
+
 def message_box_style(is_error: bool) -> int:
     return (MB_OK_ICONERROR if is_error else MB_OK_ICONWARNING) | MB_TOPMOST
 
@@ -91,6 +99,13 @@ def long_paths_from_registry_value(value: object) -> bool:
 
 
 # ---- thin OS calls (Windows only) -------------------------------------------------------
+
+def ui_language_id() -> int | None:
+    """The Windows display language's LANGID (GetUserDefaultUILanguage); None elsewhere."""
+    if not IS_WINDOWS:
+        return None
+    return ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+
 
 def reset_dll_directory() -> None:
     """Undo the bundle's SetDllDirectory so an outside Python loads its own DLLs."""

@@ -212,6 +212,17 @@ def test_binary_reports_its_version_quickly(frozen_binary: Path) -> None:
 
 
 @frozen
+def test_binary_carries_the_catalogs(frozen_binary: Path, tmp_path: Path) -> None:
+    """The compiled catalogs are inside the one-file binary: its report speaks Japanese."""
+    root = create_demo_rvc(tmp_path / "RVC")
+    result = subprocess.run([str(frozen_binary), "report", "--rvc-dir", str(root), "--lang",
+                             "ja"], capture_output=True, text=True, encoding="utf-8",
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("モデル") and "過学習" in result.stdout, result.stdout
+
+
+@frozen
 def test_binary_sets_up_the_venv_with_the_given_python(
         prepared_rvc: tuple[Path, subprocess.CompletedProcess[str], float]) -> None:
     root, result, seconds = prepared_rvc

@@ -230,3 +230,9 @@ def test_explorer_selects_the_file_with_spaces_and_accents_in_one_quoted_argumen
     path = r"C:\RVC Café\assets\weights\Aria_e270_s5400.pth"
     assert (winplatform.explorer_select_command(path)
             == 'explorer.exe /select,"C:\\RVC Café\\assets\\weights\\Aria_e270_s5400.pth"')
+
+
+def test_stop_signals_are_the_ones_this_os_has() -> None:
+    names = [sig.name for sig in winplatform.stop_signals()]
+    assert names[:2] == ["SIGINT", "SIGTERM"]
+    assert names[2:] == (["SIGBREAK"] if winplatform.IS_WINDOWS else [])

@@ -41,6 +41,7 @@ from launcher.advisor.smoothing import tensorboard_smooth
 from launcher.advisor.turn import MIN_AFTER, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
 from launcher.events.scalarcache import ScalarCache
+from launcher.i18n import ENGLISH, N_, Translations, ngettext
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
 from launcher.util.folderstamp import FolderStamp, unsettled_after
@@ -98,42 +99,53 @@ class ModelReport:
     rise_t: float | None = None  # that rise in standard errors
     noise_sd: float | None = None  # the noise of one logged point of total_tag
 
-    def headline(self) -> str:
+    def headline(self, tr: Translations = ENGLISH) -> str:
+        """The verdict in words: English for JSON, or in the catalog `tr` for people."""
         if self.verdict == "overtraining" and self.onset_step is not None:
             if self.onset_epoch is None:
-                return f"overtraining since step {self.onset_step}"
+                return tr.gettext("overtraining since step {step}").format(step=self.onset_step)
             epoch = f"~{self.onset_epoch}" if self.epoch_is_estimate else str(self.onset_epoch)
-            return f"overtraining since step {self.onset_step} (epoch {epoch})"
-        return self.verdict
+            return tr.gettext("overtraining since step {step} (epoch {epoch})").format(
+                step=self.onset_step, epoch=epoch)
+        return tr.gettext(VERDICT_WORDS.get(self.verdict, self.verdict))
 
     def try_epochs(self) -> list[str]:
         """The candidates' epochs as shown ("78", "~140", "?"), best first."""
         return [_epoch_label(c.epoch, c.epoch_is_estimate) for c in self.candidates]
 
-    def answer(self) -> str:
+    def answer(self, tr: Translations = ENGLISH) -> str:
         """The epochs to listen to first, and their files: what the user came for."""
         if not self.candidates:
-            return ("No epochs to suggest yet" if self.verdict != "no data"
-                    else "Nothing logged yet")
-        text = f"Try epoch{'s' if len(self.candidates) > 1 else ''} " + ", ".join(
-            self.try_epochs())
-        files = [c.weight_file.name for c in self.candidates if c.weight_file is not None]
+            return (tr.gettext("No epochs to suggest yet") if self.verdict != "no data"
+                    else tr.gettext("Nothing logged yet"))
+        text = tr.ngettext("Try epoch {epochs}", "Try epochs {epochs}",
+                           len(self.candidates)).format(epochs=", ".join(self.try_epochs()))
+        files = list(dict.fromkeys(c.weight_file.name for c in self.candidates
+                                   if c.weight_file is not None))
         if files:
-            return f"{text}: files {', '.join(dict.fromkeys(files))}"
-        return f"{text} (no saved weight files found)"
+            return tr.ngettext("{answer}: file {files}", "{answer}: files {files}",
+                               len(files)).format(answer=text, files=", ".join(files))
+        return tr.gettext("{answer} (no saved weight files found)").format(answer=text)
 
-    def evidence(self) -> str:
+    def evidence(self, tr: Translations = ENGLISH) -> str:
         """Why the verdict: the numbers behind it, in one line."""
-        tag = self.total_tag
+        tag, lowest = self.total_tag, self.min_step
         if self.verdict == "overtraining" and self.rise_percent is not None:
-            return (f"{tag} lowest at step {self.min_step}, risen {self.rise_percent:.2g}% "
-                    f"since ({self.rise_t:.1f} standard errors; noise sd {self.noise_sd:.2g})")
+            return tr.gettext(
+                "{tag} lowest at step {step}, risen {rise}% since ({t} standard errors; "
+                "noise sd {sd})").format(tag=tag, step=lowest, rise=f"{self.rise_percent:.2g}",
+                                         t=f"{self.rise_t:.1f}", sd=f"{self.noise_sd:.2g}")
         if self.verdict == "plateau":
-            return (f"{tag} no longer falls: lowest at step {self.min_step}; more epochs "
-                    "will not help, and it is not rising")
+            return tr.gettext("{tag} no longer falls: lowest at step {step}; more epochs will "
+                              "not help, and it is not rising").format(tag=tag, step=lowest)
         if self.verdict == "improving":
-            return f"{tag} still falls (lowest so far at step {self.min_step})"
+            return tr.gettext("{tag} still falls (lowest so far at step {step})").format(
+                tag=tag, step=lowest)
         return ""
+
+
+VERDICT_WORDS = {"improving": N_("improving"), "plateau": N_("plateau"),
+                 "overtraining": N_("overtraining"), "no data": N_("no data")}
 
 
 def _epoch_label(epoch: int | None, estimate: bool) -> str:
@@ -434,14 +446,22 @@ def collapse_warnings(mel: ScalarSeries) -> list[str]:
     length = longest[1] - longest[0]
     if length >= max(COLLAPSE_MIN_POINTS, len(values) // 20):
         warnings.append(
-            f"{MEL_TAG} stays at {values[longest[0]]:.3g} from step {steps[longest[0]]} to "
-            f"{steps[longest[1] - 1]} ({length} points): possible mode collapse")
+            ngettext("{tag} stays at {value} from step {start} to {end} ({count} point): "
+                     "possible mode collapse",
+                     "{tag} stays at {value} from step {start} to {end} ({count} points): "
+                     "possible mode collapse", length).format(
+                tag=MEL_TAG, value=f"{values[longest[0]]:.3g}", start=steps[longest[0]],
+                end=steps[longest[1] - 1], count=length))
     low = [i for i, v in enumerate(values) if v < 0.2 * typical]
     if typical > 0 and low:
         warnings.append(
-            f"{MEL_TAG} falls below a fifth of its usual {typical:.3g} at {len(low)} points "
-            f"(first at step {steps[low[0]]}): the pattern of a silent segment; check the "
-            "dataset for silence")
+            ngettext("{tag} falls below a fifth of its usual {typical} at {count} point "
+                     "(first at step {step}): the pattern of a silent segment; check the "
+                     "dataset for silence",
+                     "{tag} falls below a fifth of its usual {typical} at {count} points "
+                     "(first at step {step}): the pattern of a silent segment; check the "
+                     "dataset for silence", len(low)).format(
+                tag=MEL_TAG, typical=f"{typical:.3g}", count=len(low), step=steps[low[0]]))
     return warnings
 
 

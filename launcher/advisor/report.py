@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from launcher.advisor.analysis import Candidate, ModelReport
+from launcher.i18n import N_, _, translations
 
-_COLUMNS = ("Model", "Try epochs", "Verdict", "Lowest at step", "Last step", "Points")
+_COLUMNS = (N_("Model"), N_("Try epochs"), N_("Verdict"), N_("Lowest at step"), N_("Last step"),
+            N_("Points"))
 
 
 def render_table(reports: Sequence[ModelReport]) -> str:
     """Per model the answer first (the epochs to listen to and their files), then the verdict
     and its evidence, the candidates and warnings; then one line per model."""
     if not reports:
-        return "No models with training logs found."
+        return _("No models with training logs found.")
+    tr = translations()
     lines: list[str] = []
     for report in reports:
-        lines += [f"{report.model}: {report.answer()}", f"  verdict: {report.headline()}"]
+        lines += [f"{report.model}: {report.answer(tr)}",
+                  "  " + _("verdict: {verdict}").format(verdict=report.headline(tr))]
         if report.evidence():
-            lines.append(f"  evidence: {report.evidence()}")
+            lines.append("  " + _("evidence: {evidence}").format(evidence=report.evidence(tr)))
         if report.candidates:
-            lines.append("  candidates (clear dips of raw loss/g/mel, lowest first):")
+            lines.append("  " + _("candidates (clear dips of raw loss/g/mel, lowest first):"))
             lines += [f"    {_candidate_text(c)}" for c in report.candidates]
-        lines += [f"  warning: {w}" for w in report.warnings]
+        lines += ["  " + _("warning: {message}").format(message=w) for w in report.warnings]
         lines.append("")
-    rows = [(r.model, ", ".join(r.try_epochs()) or "-", r.headline(), _text(r.min_step),
+    columns = tuple(_(c) for c in _COLUMNS)
+    rows = [(r.model, ", ".join(r.try_epochs()) or "-", r.headline(tr), _text(r.min_step),
              _text(r.last_step), str(r.points)) for r in reports]
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(_COLUMNS)]
-    lines += [_line(_COLUMNS, widths), _line(tuple("-" * w for w in widths), widths)]
+    widths = [max(_width(c), *(_width(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    lines += [_line(columns, widths), _line(tuple("-" * w for w in widths), widths)]
     lines += [_line(row, widths) for row in rows]
-    lines += ["", "Advice only: listen to the candidates before you pick one; the lowest "
-              "loss is not always the best-sounding epoch. A plateau means the loss no longer "
-              "falls: more epochs will not help."]
+    lines += ["", _("Advice only: listen to the candidates before you pick one; the lowest "
+                    "loss is not always the best-sounding epoch. A plateau means the loss no "
+                    "longer falls: more epochs will not help.")]
     return "\n".join(lines)
 
 
@@ -66,15 +72,19 @@ def _default(value: object) -> str:
 
 def _candidate_text(candidate: Candidate) -> str:
     if candidate.epoch is None:
-        epoch = "epoch unknown"
+        epoch = _("epoch unknown")
     else:
-        epoch = f"epoch {'~' if candidate.epoch_is_estimate else ''}{candidate.epoch}"
-    text = f"#{candidate.rank} step {candidate.step} ({epoch}), mel {candidate.mel:.3f}"
+        epoch = _("epoch {epoch}").format(
+            epoch=f"{'~' if candidate.epoch_is_estimate else ''}{candidate.epoch}")
+    text = _("#{rank} step {step} ({epoch}), mel {mel}").format(
+        rank=candidate.rank, step=candidate.step, epoch=epoch, mel=f"{candidate.mel:.3f}")
     if candidate.weight_file is not None:
-        nearest = "nearest saved: " if candidate.weight_is_nearest else ""
-        text += f" -> {nearest}{candidate.weight_file.name}"
+        if candidate.weight_is_nearest:
+            text += " -> " + _("nearest saved: {file}").format(file=candidate.weight_file.name)
+        else:
+            text += f" -> {candidate.weight_file.name}"
     else:
-        text += " -> no saved weight file"
+        text += " -> " + _("no saved weight file")
     return text
 
 
@@ -82,5 +92,11 @@ def _text(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+    return "  ".join(cell + " " * (width - _width(cell))
+                     for cell, width in zip(cells, widths, strict=True)).rstrip()

@@ -4,5 +4,5 @@ RVC folder (instance), training detection (watcher, on OS folder events from fol
 the log file (logsetup) and opening files and folders on the desktop (desktop).
 
 May import: launcher.tensorboard, launcher.advisor, launcher.events, launcher.rvc,
-launcher.util, launcher.winplatform.
+launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -21,6 +21,7 @@ from launcher.core.desktop import open_path, show_in_folder
 from launcher.core.settings import Settings
 from launcher.core.state import AppState, Phase
 from launcher.core.watcher import TrainingWatcher
+from launcher.i18n import _
 from launcher.rvc.folder import RvcFolder
 from launcher.tensorboard.dashboard import (
     BrowserOpener,
@@ -51,9 +52,9 @@ _PHASE_OF = {
 
 
 def legacy_venv_message(rvc: RvcFolder) -> str:
-    return (f"Found {rvc.paths.legacy_venv_dir.name}\\ from TensorVENV.bat: the launcher does "
+    return (_("Found {folder}\\ from TensorVENV.bat: the launcher does "
             "not use it (its TensorBoard 2.1.0 shows a blank page on some Windows machines); "
-            "you can delete that folder.")
+            "you can delete that folder.").format(folder=rvc.paths.legacy_venv_dir.name))
 
 
 class LauncherCore:
@@ -161,7 +162,7 @@ class LauncherCore:
         except SetupError as exc:
             self.setup_error = str(exc)
             self._update(phase=Phase.ERROR, message=str(exc))
-            self._notify("Setup failed", str(exc))
+            self._notify(_("Setup failed"), str(exc))
             return
         with self._lock:  # shutdown() may run at any moment; it takes this lock too
             if self._quit.is_set():
@@ -202,12 +203,12 @@ class LauncherCore:
             return venv.python
         if venv.tensorboard_ready():  # a venv from an older launcher: only the plugin is due
             self._update(phase=Phase.SETTING_UP,
-                         message="Updating the launcher's TensorBoard plugin")
+                         message=_("Updating the launcher's TensorBoard plugin"))
             return venv.ensure(progress=self._show_progress)
-        self._update(phase=Phase.SETTING_UP, message="Preparing TensorBoard (first run only)")
-        self._notify(APP_NAME, "Setting up TensorBoard; this takes a minute the first time.")
+        self._update(phase=Phase.SETTING_UP, message=_("Preparing TensorBoard (first run only)"))
+        self._notify(APP_NAME, _("Setting up TensorBoard; this takes a minute the first time."))
         python = venv.ensure(progress=self._show_progress)
-        self._notify(APP_NAME, "TensorBoard is installed.")
+        self._notify(APP_NAME, _("TensorBoard is installed."))
         return python
 
     def _show_progress(self, line: str) -> None:
@@ -238,7 +239,10 @@ class LauncherCore:
         if tb_state in (TBState.RUNNING, TBState.FAILED):
             self._tensorboard_settled.set()
         if tb_state is TBState.FAILED:
-            self._notify("TensorBoard failed", message)
+            if self._supervisor is not None and self._supervisor.environment_broken \
+                    and self._venv is not None:
+                self._venv.mark_broken()
+            self._notify(_("TensorBoard failed"), message)
         if tb_state is TBState.RUNNING:
             self._remember_port()
             self._on_ready()
@@ -268,7 +272,7 @@ class LauncherCore:
         with self._lock:
             pending, self._pending_open = self._pending_open, []
         if first:
-            self._notify(APP_NAME, f"TensorBoard is ready at {self._state.url}")
+            self._notify(APP_NAME, _("TensorBoard is ready at {url}").format(url=self._state.url))
             if self._open_on_ready and not pending:
                 pending = [None]
         for model in dict.fromkeys(pending):
@@ -276,8 +280,9 @@ class LauncherCore:
 
     def _on_training_started(self, model: str) -> None:
         phase = Phase.TRAINING if self._state.phase is Phase.RUNNING else self._state.phase
-        self._update(model=model, phase=phase, message=f"Training detected: {model}")
-        self._notify("Training started", f"{model} is training.")
+        self._update(model=model, phase=phase,
+                     message=_("Training detected: {model}").format(model=model))
+        self._notify(_("Training started"), _("{model} is training.").format(model=model))
         tb_state = self._supervisor.state if self._supervisor else None
         if tb_state in (TBState.STOPPED, TBState.FAILED):
             self.start_tensorboard()
@@ -324,7 +329,8 @@ class LauncherCore:
         for name, report in reports.items():
             if report.verdict == "overtraining" and name not in self._warned_overtraining:
                 self._warned_overtraining.add(name)
-                self._notify(f"{name} is overtraining", notification(report))
+                self._notify(_("{model} is overtraining").format(model=name),
+                             notification(report))
         return reports
 
     def _publish_advice(self, reports: dict[str, ModelReport]) -> None:
@@ -408,5 +414,5 @@ class LauncherCore:
         self._update(auto_open=enabled)
 
     def quit(self) -> None:
-        self._update(message="Quitting")
+        self._update(message=_("Quitting"))
         self.shutdown()

@@ -18,6 +18,7 @@ DEFAULT_PORT = 6006
 @dataclass
 class Settings:
     auto_open: bool = True
+    language: str = ""  # "" follows the system; else a locale name such as "ja" or "pt_BR"
     smoothing: float | None = None  # None: the distribution's preset (0.987, Applio 0.5)
     tag_filter: str = DEFAULT_TAG_FILTER
     preferred_port: int = DEFAULT_PORT

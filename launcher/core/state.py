@@ -7,14 +7,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
+from launcher.i18n import N_
+
 
 class Phase(Enum):
-    SETTING_UP = "setting up"
-    STARTING = "starting"
-    RUNNING = "running"
-    TRAINING = "training detected"
-    STOPPED = "stopped"
-    ERROR = "error"
+    SETTING_UP = N_("setting up")
+    STARTING = N_("starting")
+    RUNNING = N_("running")
+    TRAINING = N_("training detected")
+    STOPPED = N_("stopped")
+    ERROR = N_("error")
 
 
 @dataclass(frozen=True)

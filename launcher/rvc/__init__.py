@@ -3,5 +3,5 @@ temporary folder (placement), every path the launcher reads or writes there (pat
 check before anything is written (pathcheck), and the saved checkpoints and weight files per
 epoch (checkpoints).
 
-May import: launcher.util, launcher.winplatform.
+May import: launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -30,15 +30,15 @@ plain path such as `C:\\RVC`.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
 
 BREAKING_CHARACTERS = "&^%!();,='`\"<>|"
@@ -94,30 +94,34 @@ def check_path_text(path: PurePath, *, windows: bool, long_paths_enabled: bool =
     """Problems visible in the path's text alone; pure, so both OS forms test anywhere."""
     path = PureWindowsPath(path) if windows else PurePosixPath(path)
     body = _path_body(path)
-    move = f"move the RVC folder to a short, plain path such as {_suggested(windows)}"
+    move = _("move the RVC folder to a short, plain path such as {path}").format(
+        path=_suggested(windows))
     findings: list[Finding] = []
     if breaking := _offending(body, BREAKING_CHARACTERS):
         findings.append(Finding("error", "breaking-characters", (
-            f"The folder path {path} contains {_quoted_list(breaking)}, which break batch files "
-            f"and pip; {move}.")))
+            _("The folder path {path} contains {characters}, which break batch files "
+              "and pip; {move}.").format(path=path, characters=_quoted_list(breaking), move=move))))
     if windows and not long_paths_enabled and (
             length := deepest_venv_path_length(path)) > MAX_PATH:
         findings.append(Finding("error", "too-long", (
-            f"The folder path {path} is {len(str(path))} characters long, so TensorBoard's files "
-            f"would reach {length} characters, past Windows' limit of {MAX_PATH}; {move} "
-            "or enable Windows long paths.")))
+            _("The folder path {path} is {length} characters long, so TensorBoard's files "
+              "would reach {deepest} characters, past Windows' limit of {limit}; {move} "
+              "or enable Windows long paths.").format(path=path, length=len(str(path)),
+                                                      deepest=length, limit=MAX_PATH, move=move))))
     if risky := _offending(body, RISKY_CHARACTERS):
         findings.append(Finding("warning", "risky-characters", (
-            f"The folder path {path} contains {_quoted_list(risky)}, which some tools read as "
-            f"patterns or variables; if anything misbehaves, {move}.")))
+            _("The folder path {path} contains {characters}, which some tools read as "
+              "patterns or variables; if anything misbehaves, {move}.").format(
+                path=path, characters=_quoted_list(risky), move=move))))
     if " " in body:
         findings.append(Finding("warning", "spaces", (
-            f"The folder path {path} contains spaces, which break RVC training and older "
-            f"tools; {move}.")))
+            _("The folder path {path} contains spaces, which break RVC training and older "
+              "tools; {move}.").format(path=path, move=move))))
     if non_ascii := sorted({c for c in body if not c.isascii()}, key=body.index):
         findings.append(Finding("warning", "non-ascii", (
-            f"The folder path {path} contains the non-ASCII letters {_quoted_list(non_ascii)}, "
-            f"which break RVC training and older tools; {move}.")))
+            _("The folder path {path} contains the non-ASCII letters {characters}, "
+              "which break RVC training and older tools; {move}.").format(
+                path=path, characters=_quoted_list(non_ascii), move=move))))
     if any(part.lower().startswith("onedrive") for part in path.parts):
         findings.append(_onedrive_finding(path, move))
     return findings
@@ -125,8 +129,8 @@ def check_path_text(path: PurePath, *, windows: bool, long_paths_enabled: bool =
 
 def _onedrive_finding(path: PurePath, move: str) -> Finding:
     return Finding("warning", "onedrive", (
-        f"The folder {path} is inside OneDrive, which syncs and locks files while TensorBoard "
-        f"and training write them; {move} outside OneDrive."))
+        _("The folder {path} is inside OneDrive, which syncs and locks files while TensorBoard "
+          "and training write them; {move} outside OneDrive.").format(path=path, move=move)))
 
 
 def _under(path: Path, folder: str) -> bool:
@@ -137,14 +141,19 @@ def _under(path: Path, folder: str) -> bool:
 
 
 def is_writable(folder: Path) -> bool:
-    """Tries a real write: os.access ignores Windows ACLs and read-only mounts lie to it."""
+    """Creates and deletes a file: what the launcher must do there. os.access cannot answer:
+    it ignores Windows ACLs, and on Windows it reads the read-only attribute, which Windows
+    itself ignores on folders. Not tempfile.mkstemp either: on Windows it takes "access
+    denied" for a name clash and tries the next name, for ever, in a folder an ACL closes."""
+    probe = folder / f".launcher-write-test-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        handle, name = tempfile.mkstemp(prefix=".launcher-write-test-", dir=folder)
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except OSError:
         return False
-    os.close(handle)
-    with contextlib.suppress(OSError):
-        os.unlink(name)
+    try:
+        os.unlink(probe)
+    except OSError:
+        return False
     return True
 
 
@@ -158,9 +167,11 @@ def check_location(root: Path, env: Mapping[str, str] | None = None) -> list[Fin
     synced = [env[var] for var in ONEDRIVE_ENV_VARS if env.get(var)]
     if not any(f.code == "onedrive" for f in findings) and any(_under(root, f) for f in synced):
         findings.append(_onedrive_finding(
-            root, f"move the RVC folder to a short, plain path such as {_suggested(windows)}"))
+            root, _("move the RVC folder to a short, plain path such as {path}").format(
+                path=_suggested(windows))))
     if root.is_dir() and not is_writable(root):
         findings.append(Finding("error", "read-only", (
-            f"The folder {root} is read-only, so the launcher cannot set up TensorBoard there; "
-            f"move the RVC folder to a writable place such as {_suggested(windows)}.")))
+            _("The folder {path} is read-only, so the launcher cannot set up TensorBoard there; "
+              "move the RVC folder to a writable place such as {suggested}.").format(
+                path=root, suggested=_suggested(windows)))))
     return findings

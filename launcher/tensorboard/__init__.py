@@ -4,5 +4,5 @@ ports (ports), the supervisor state machine (supervisor), the preset dashboard U
 page (dashboard), and the launcher's own TensorBoard plugin: its source, kept as data and run
 only inside the venv (plugin/), and the wheel built from it (pluginwheel).
 
-May import: launcher.rvc, launcher.util, launcher.winplatform.
+May import: launcher.rvc, launcher.i18n, launcher.util, launcher.winplatform.
 """

@@ -13,8 +13,9 @@ import contextlib
 import json
 import logging
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import psutil
 
@@ -77,14 +78,25 @@ def is_ours(info: TensorBoardInfo, logdir: Path) -> bool:
     return has_flag and bool(info.logdir) and same_path(info.logdir, logdir)
 
 
+def looks_like_tensorboard(cmdline: Sequence[str]) -> bool:
+    """`python -m tensorboard.main ...`, the launcher's bootstrap, or a `tensorboard[.exe]`
+    program or script; not any command with a folder named tensorboard in it."""
+    if any("tensorboard.main" in argument for argument in cmdline):
+        return True
+    programs = [PureWindowsPath(argument).name.lower() for argument in cmdline[:2]]
+    return any(name.removesuffix(".exe") == "tensorboard" for name in programs)
+
+
 def is_alive(pid: int) -> bool:
-    """The process runs (zombies do not) and, where we may read it, is a TensorBoard."""
+    """The process runs (zombies do not) and, where we may read it, is a TensorBoard.
+
+    Only pid, status and cmdline: under Wine psutil's name() and exe() fail (WinError 87)."""
     try:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
-        return "tensorboard" in " ".join(process.cmdline()).lower()
-    except psutil.AccessDenied:
+        return looks_like_tensorboard(process.cmdline())
+    except (psutil.AccessDenied, PermissionError):  # Wine: ReadProcessMemory may be denied
         return True
     except psutil.Error:
         return False

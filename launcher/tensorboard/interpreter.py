@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.rvc.folder import RvcFolder
 from launcher.util.errors import SetupError
@@ -119,13 +120,15 @@ def find_base_interpreter(rvc: RvcFolder, override: Path | None = None, *,
         override = Path(override).absolute()
         if launcher_exe is not None and _same_file(override, launcher_exe):
             raise InterpreterNotFound(
-                f"{override} is the launcher itself, not Python; pass --python with the path "
-                "of a real python.exe, for example C:\\Python311\\python.exe.")
+                _("{path} is the launcher itself, not Python; pass --python with the path "
+                  "of a real python.exe, for example C:\\Python311\\python.exe.").format(
+                    path=override))
         found = probe([str(override)])
         if not _acceptable(found, launcher_exe):
             raise InterpreterNotFound(
-                f"{override} is not a working Python {wanted} or newer; pass --python with the "
-                "path of one, or install Python 3.11 from python.org.")
+                _("{path} is not a working Python {version} or newer; pass --python with the "
+                  "path of one, or install Python 3.11 from python.org.").format(
+                    path=override, version=wanted))
         assert found is not None
         return found.executable
     seen: set[Path] = set()
@@ -144,6 +147,6 @@ def find_base_interpreter(rvc: RvcFolder, override: Path | None = None, *,
                      ".".join(map(str, found.version)))
             return found.executable
     raise InterpreterNotFound(
-        f"No Python {wanted} or newer was found on this computer; install Python 3.11 from "
-        "python.org (tick \"Add python.exe to PATH\") or start the launcher with --python and "
-        "the path of a python.exe.")
+        _("No Python {version} or newer was found on this computer; install Python 3.11 from "
+          "python.org (tick \"Add python.exe to PATH\") or start the launcher with --python "
+          "and the path of a python.exe.").format(version=wanted))

@@ -28,9 +28,11 @@ from enum import Enum
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.tensorboard import info as tbinfo
 from launcher.tensorboard import ports
+from launcher.tensorboard.exitcodes import cannot_start, describe_exit, is_crash
 from launcher.tensorboard.process import (
     SpawnPlan,
     TensorBoardProcess,
@@ -51,6 +53,8 @@ READY = "ready"
 INTERRUPTED = "interrupted"  # stop or restart requested
 BIND = "bind"  # its port was taken after we chose it
 HUNG = "TensorBoard stopped answering"
+CRASHED = "TensorBoard crashed"
+EXITED = "TensorBoard exited"
 
 
 class TBState(Enum):
@@ -108,6 +112,9 @@ class TensorBoardSupervisor:
         self.port: int | None = None
         self.last_error = ""
         self.reused = False
+        # Set when the venv's python itself cannot start (a DLL missing): restarting cannot
+        # help, the environment must be rebuilt (the core does so on the next start).
+        self.environment_broken = False
 
     @property
     def state(self) -> TBState:
@@ -188,11 +195,12 @@ class TensorBoardSupervisor:
         except Exception as error:
             log.exception("TensorBoard supervisor failed")
             self._end_process()
-            self._change_state(TBState.FAILED, f"The TensorBoard supervisor failed: {error}")
+            self._change_state(TBState.FAILED, _("The TensorBoard supervisor failed: {error}")
+                               .format(error=error))
             return
         self._end_process()
-        self._change_state(TBState.STOPPED, "Detached from the other launcher's TensorBoard"
-                           if self.reused else "TensorBoard stopped")
+        self._change_state(TBState.STOPPED, _("Detached from the other launcher's TensorBoard")
+                           if self.reused else _("TensorBoard stopped"))
 
     def _supervise(self) -> None:
         tbinfo.clean_stale(self.logdir)
@@ -213,7 +221,8 @@ class TensorBoardSupervisor:
             return "none"
         self.reused, self.port = True, info.port
         self._change_state(TBState.RUNNING,
-                           f"Using the TensorBoard already running at {url_for(info.port)}")
+                           _("Using the TensorBoard already running at {url}").format(
+                               url=url_for(info.port)))
         failures = 0
         while failures < self.health_failures and tbinfo.is_alive(info.pid):
             if self._sleep(self.health_interval):
@@ -222,29 +231,33 @@ class TensorBoardSupervisor:
                 self._restart_requested = False  # not ours to restart: keep watching
             failures = 0 if self._serves_logdir(info.port) else failures + 1
         self.reused = False
-        self._change_state(TBState.STARTING, "The other TensorBoard went away; starting our own")
+        self._change_state(TBState.STARTING, _("The other TensorBoard went away; starting our own"))
         return "gone"
 
     def _run_once(self) -> str:
         """Start TensorBoard and watch it; a crash description, or "" after a stop or restart."""
         port, port_note = self._pick_port()
-        self._change_state(TBState.STARTING, port_note or f"Starting TensorBoard on port {port}")
+        self._change_state(TBState.STARTING,
+                           port_note or _("Starting TensorBoard on port {port}").format(port=port))
         process = self._spawn(port)
         outcome = self._wait_ready(process)
         if outcome == BIND and port:
             self._bad_ports.add(port)
             outcome = INTERRUPTED
         elif outcome == BIND:
-            outcome = "TensorBoard could not bind a port"
+            outcome = _("TensorBoard could not bind a port")
         elif outcome == READY:
             self.port = served_port = process.ready_port or port
             self._bad_ports.clear()
-            self._change_state(TBState.RUNNING, f"TensorBoard is ready at {url_for(served_port)}")
+            self._change_state(TBState.RUNNING, _("TensorBoard is ready at {url}").format(
+                url=url_for(served_port)))
             outcome = self._watch(process)
         if outcome == INTERRUPTED or self._stop_requested:
             self._end_process()
             return ""
         self.last_error = process.tail()
+        if cannot_start(process.returncode):
+            self.environment_broken = True
         ran_for = time.monotonic() - process.started_at
         self._end_process(graceful=outcome != HUNG)
         if ran_for >= self.stable_after:
@@ -259,8 +272,9 @@ class TensorBoardSupervisor:
         port = ports.choose_port(self.preferred_port, exclude=self._bad_ports)
         if port == self.preferred_port:
             return port, ""
-        using = str(port) if port else "a port the system picks"
-        return port, f"Port {self.preferred_port} is in use by another program; using {using}"
+        using = str(port) if port else _("a port the system picks")
+        return port, _("Port {port} is in use by another program; using {using}").format(
+            port=self.preferred_port, using=using)
 
     def _spawn(self, port: int) -> TensorBoardProcess:
         if self.plan.job_object and self._job is None:
@@ -287,7 +301,8 @@ class TensorBoardSupervisor:
                 return READY
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return f"TensorBoard did not start within {self.ready_timeout:g} s"
+                return _("TensorBoard did not start within {seconds} s").format(
+                    seconds=f"{self.ready_timeout:g}")
             self._sleep(min(remaining, 0.1 if process.ready_port is not None else 1.0))
         return INTERRUPTED
 
@@ -306,21 +321,32 @@ class TensorBoardSupervisor:
 
     @staticmethod
     def _exit_message(process: TensorBoardProcess) -> str:
-        return f"TensorBoard exited (code {process.returncode})"
+        code = process.returncode
+        return f"{CRASHED if is_crash(code) else EXITED} ({describe_exit(code)})"
 
     def _back_off(self, crash: str) -> bool:
         """Wait before the next start; False once stop is requested."""
+        said = self.last_error or f"it printed nothing (its log: {self.log_file})"
+        if self.environment_broken:
+            self._change_state(TBState.FAILED, (
+                f"The TensorBoard environment's python cannot start ({crash}); it will be "
+                f"rebuilt when the launcher starts again. Its output: {said}"))
+            return self._wait_for_stop()
         if self._fast_crashes >= self.max_fast_crashes:
-            headline = "TensorBoard keeps crashing" if crash.startswith("TensorBoard exited") \
-                else crash
-            self._change_state(TBState.FAILED,
-                               f"{headline}: {self.last_error or 'it printed nothing'}")
-            while not self._sleep(3600):
-                pass
-            return not self._stop_requested
+            headline = crash
+            for prefix in (CRASHED, EXITED):
+                if crash.startswith(prefix):
+                    headline = "TensorBoard keeps crashing" + crash[len(prefix):]
+            self._change_state(TBState.FAILED, f"{headline}: {said}")
+            return self._wait_for_stop()
         delay = min(self.backoff_base * 2 ** (self._fast_crashes - 1), self.backoff_cap)
         self._change_state(TBState.BACKOFF, f"{crash}; restarting in {delay:g} s")
         self._sleep(delay)
+        return not self._stop_requested
+
+    def _wait_for_stop(self) -> bool:
+        while not self._sleep(3600):
+            pass
         return not self._stop_requested
 
     def _sleep(self, seconds: float) -> bool:

@@ -14,6 +14,7 @@ left out (the dashboard works without it) and tried again on the next start.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -26,9 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
 from launcher.tensorboard import pluginwheel
+from launcher.tensorboard.exitcodes import describe_exit, is_crash
 from launcher.tensorboard.process import spawn_plan, start_child
 from launcher.util.errors import SetupError
 from launcher.util.jsonfile import write_json
@@ -42,6 +45,7 @@ MARKER_NAME = "launcher-venv.json"
 OWNER_TAG_NAME = ".created-by-rvc-tensorboard-launcher"
 PIP_ERROR_LINES = 5
 VERIFY_TIMEOUT = 120.0
+START_CHECK_TIMEOUT = 60.0
 _PINNED_TENSORBOARD = re.compile(r"^tensorboard==([^\s;\\]+)", re.MULTILINE)
 
 
@@ -142,6 +146,12 @@ class TensorBoardVenv:
         marker = self.read_marker() or {}
         return marker.get("plugin") == self.plugin_version and self.tensorboard_ready()
 
+    def mark_broken(self) -> None:
+        """Its python was seen not to start: the next `ensure` or `already_built` rebuilds."""
+        log.warning("Marking the TensorBoard environment %s for a rebuild", self.venv_dir)
+        with contextlib.suppress(OSError):
+            self.marker_file.unlink()
+
     def ensure(self, progress: Progress | None = None) -> Path:
         """Creates, repairs or just confirms the venv; returns its python. Raises SetupError."""
         say = progress or _no_progress
@@ -151,7 +161,7 @@ class TensorBoardVenv:
         if not self.tensorboard_ready():
             self._remove_old()
             say("Creating the TensorBoard environment…")
-            self._create()
+            self._create_and_check(copies=winplatform.IS_WINDOWS)
             say(f"Installing TensorBoard {self.tensorboard_version}…")
             self._install(say)
             say(f"Checking TensorBoard {self.tensorboard_version}…")
@@ -186,18 +196,55 @@ class TensorBoardVenv:
                  or self.venv_dir.parent.name == LAUNCHER_DIR_NAME)
         if self.venv_dir.is_symlink() or not self.venv_dir.is_dir() or not owned:
             raise SetupError(
-                f"{self.venv_dir} exists but was not made by the launcher, so it will not delete "
-                "it; move or delete that folder and start the launcher again.")
+                _("{folder} exists but was not made by the launcher, so it will not delete "
+                  "it; move or delete that folder and start the launcher again.").format(
+                    folder=self.venv_dir))
         log.info("Rebuilding the TensorBoard environment in %s", self.venv_dir)
         try:
             shutil.rmtree(self.venv_dir)
         except OSError as exc:
             raise SetupError(
-                f"Could not delete the broken TensorBoard environment {self.venv_dir} ({exc}); "
-                "close any TensorBoard still running from it, or delete the folder, and try "
-                "again.") from exc
+                _("Could not delete the broken TensorBoard environment {folder} ({error}); "
+                  "close any TensorBoard still running from it, or delete the folder, and try "
+                  "again.").format(folder=self.venv_dir, error=exc)) from exc
 
-    def _create(self) -> None:
+    def _create_and_check(self, copies: bool) -> None:
+        """Create the venv and make sure its python starts; if it does not, build it once more
+        with copies (symlinks fail silently under Wine and need a privilege on Windows)."""
+        self._create(copies)
+        failure = self.python_start_failure()
+        if failure is None:
+            return
+        log.warning("The new environment's python does not start (%s)", failure)
+        if not copies:
+            shutil.rmtree(self.venv_dir, ignore_errors=True)
+            self._create(copies=True)
+            failure = self.python_start_failure()
+            if failure is None:
+                return
+        raise SetupError(
+            _("The TensorBoard environment made from {python} has a python that does "
+              "not start ({failure}); install Python 3.11 from python.org and pass --python with "
+              "its python.exe, or repair the RVC folder's own Python.").format(
+                python=self.base_python, failure=failure))
+
+    def python_start_failure(self) -> str | None:
+        """None if the venv's python runs a trivial program, else what went wrong, in words."""
+        try:
+            done = subprocess.run(
+                [str(self.python), "-c", "import sys, encodings; print(sys.prefix)"],
+                capture_output=True, text=True, errors="replace", timeout=START_CHECK_TIMEOUT,
+                stdin=subprocess.DEVNULL, env=self._child_env(),
+                creationflags=winplatform.child_creation_flags())
+        except (OSError, subprocess.SubprocessError) as exc:
+            return str(exc)
+        if done.returncode == 0:
+            return None
+        output = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        said = f"; it printed: {output[-1]}" if output else ""
+        return f"{describe_exit(done.returncode)}{said}"
+
+    def _create(self, copies: bool) -> None:
         from virtualenv import cli_run
 
         self.venv_dir.mkdir(parents=True)
@@ -205,6 +252,8 @@ class TensorBoardVenv:
             "Made by RVC TensorBoard Launcher; safe to delete.\n", encoding="utf-8")
         args = [str(self.venv_dir), "-p", str(self.base_python), "--no-periodic-update",
                 "--no-download", "--no-setuptools", "--no-vcs-ignore", "--activators", ""]
+        if copies:
+            args.append("--copies")
         log.info("virtualenv %s", " ".join(args))
         try:
             cli_run(args, setup_logging=False, env=self._child_env())
@@ -251,17 +300,26 @@ class TensorBoardVenv:
         try:
             code, last_lines = self._run_pip(self.pip_command(), say)
         except OSError as exc:
-            raise SetupError(f"Could not start pip in {self.venv_dir} ({exc}); delete that "
-                             "folder and start the launcher again.") from exc
+            raise SetupError(_("Could not start pip in {folder} ({error}); delete that "
+                               "folder and start the launcher again.").format(
+                                 folder=self.venv_dir, error=exc)) from exc
         if self._cancelled:
-            raise SetupError("Setup was stopped before TensorBoard was installed; start the "
-                             "launcher again to finish it.")
+            raise SetupError(_("Setup was stopped before TensorBoard was installed; start the "
+                               "launcher again to finish it."))
         if code != 0:
-            said = " | ".join(last_lines) or "nothing"
+            said = " | ".join(last_lines) or _("nothing")
+            if is_crash(code):
+                raise SetupError(
+                    _("Installing TensorBoard {version} failed: pip crashed "
+                      "({reason}); start the launcher again to "
+                      "retry. Its last output: {output}").format(
+                        version=self.tensorboard_version, reason=describe_exit(code),
+                        output=said))
             raise SetupError(
-                f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
-                f"{code}); check the internet connection and start the launcher "
-                f"again. pip said: {said}")
+                _("Installing TensorBoard {version} failed (pip exit code "
+                  "{code}); check the internet connection and start the launcher "
+                  "again. pip said: {output}").format(
+                    version=self.tensorboard_version, code=code, output=said))
 
     def _verify(self) -> str:
         """Imports TensorBoard from the venv; returns the venv's Python version."""
@@ -273,14 +331,18 @@ class TensorBoardVenv:
                 timeout=VERIFY_TIMEOUT, stdin=subprocess.DEVNULL, env=self._child_env(),
                 creationflags=winplatform.child_creation_flags())
         except (OSError, subprocess.SubprocessError) as exc:
-            raise SetupError(f"TensorBoard was installed but could not be started ({exc}); "
-                             "start the launcher again to rebuild it.") from exc
+            raise SetupError(_("TensorBoard was installed but could not be started ({error}); "
+                               "start the launcher again to rebuild it.").format(
+                                 error=exc)) from exc
         lines = done.stdout.split()
         if done.returncode != 0 or not lines or lines[0] != self.tensorboard_version:
             error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            if is_crash(done.returncode):
+                error = f"{describe_exit(done.returncode)}; last output: {error}"
             raise SetupError(
-                f"TensorBoard {self.tensorboard_version} does not import in {self.venv_dir} "
-                f"({error}); start the launcher again to rebuild it.")
+                _("TensorBoard {version} does not import in {folder} "
+                  "({error}); start the launcher again to rebuild it.").format(
+                    version=self.tensorboard_version, folder=self.venv_dir, error=error))
         return lines[1] if len(lines) > 1 else "unknown"
 
     def plugin_command(self, wheel: Path) -> list[str]:

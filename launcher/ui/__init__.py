@@ -3,5 +3,5 @@ messages shown before any tray exists (messages), and moving the exe into the RV
 the user picks when started elsewhere (relocate).
 
 May import: launcher.core, launcher.tensorboard, launcher.advisor, launcher.events,
-launcher.rvc, launcher.util, launcher.winplatform.
+launcher.rvc, launcher.i18n, launcher.util, launcher.winplatform.
 """

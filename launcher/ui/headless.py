@@ -7,8 +7,10 @@ import sys
 import threading
 from types import FrameType
 
+from launcher import winplatform
 from launcher.core.app import LauncherCore
 from launcher.core.state import AppState, Phase
+from launcher.i18n import _
 
 
 class ConsolePrinter:
@@ -28,9 +30,9 @@ class ConsolePrinter:
             previous_url = self._last[2] if self._last else None
             url_is_new = state.url is not None and state.url != previous_url
             self._last = key
-            self.say(f"[{state.phase.value}] {state.message}")
+            self.say(f"[{_(state.phase.value)}] {state.message}")
             if url_is_new and state.url is not None:
-                self.say(f"Dashboard: {self._core.dashboard_link(state.url)}")
+                self.say(_("Dashboard: {url}").format(url=self._core.dashboard_link(state.url)))
 
     def notify(self, title: str, message: str) -> None:
         with self._lock:
@@ -50,13 +52,13 @@ def run_headless(core: LauncherCore) -> int:
     def request_quit(signum: int, frame: FrameType | None) -> None:
         core.quit_requested.set()
 
-    signal.signal(signal.SIGINT, request_quit)
-    signal.signal(signal.SIGTERM, request_quit)
+    for signum in winplatform.stop_signals():
+        signal.signal(signum, request_quit)
     core.start()
     while not core.quit_requested.wait(0.5):
         if core.setup_error is not None:
             break
-    printer.say("Stopping TensorBoard…")
+    printer.say(_("Stopping TensorBoard…"))
     core.shutdown()
-    printer.say("Stopped.")
+    printer.say(_("Stopped."))
     return 1 if core.setup_error is not None else 0

@@ -7,6 +7,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from launcher.core.state import AppState, Phase
+from launcher.i18n import _
 
 TOOLTIP_LIMIT = 127  # Windows NOTIFYICONDATA.szTip holds 128 UTF-16 units with the NUL
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
@@ -127,10 +128,10 @@ def shorten(text: str, limit: int) -> str:
 
 def tooltip_text(state: AppState) -> str:
     """Up to three lines: phase, then the URL (or the latest message), then the model."""
-    head = f"{APP_TITLE}: {state.phase.value}"
+    head = f"{APP_TITLE}: {_(state.phase.value)}"
     serving = state.phase in (Phase.RUNNING, Phase.TRAINING) and state.url
     detail = state.url if serving else state.message
-    model = f"Model: {state.model}" if state.model else ""
+    model = _("Model: {model}").format(model=state.model) if state.model else ""
     model = shorten(model, 40)
     used = utf16_length(head) + (1 + utf16_length(model) if model else 0)
     detail = shorten(detail or "", TOOLTIP_LIMIT - used - 1)

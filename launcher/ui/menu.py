@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from launcher.core.state import AppState, CoreActions, ModelSummary, Phase
+from launcher.i18n import _
 from launcher.ui.icon import shorten
 
 STATUS_LIMIT = 64
@@ -43,7 +44,7 @@ SEPARATOR = MenuEntry("", enabled=False, separator=True)
 
 
 def status_text(state: AppState) -> str:
-    label = state.phase.value.capitalize()
+    label = _(state.phase.value).capitalize()
     return shorten(f"{label}: {state.message}" if state.message else label, STATUS_LIMIT)
 
 
@@ -53,29 +54,29 @@ def build_menu(state: AppState, actions: CoreActions) -> tuple[MenuEntry, ...]:
     return (
         MenuEntry(status_text(state), enabled=False),
         SEPARATOR,
-        MenuEntry("Open dashboard", actions.open_dashboard, enabled=serving, default=True),
-        MenuEntry("Start TensorBoard", actions.start_tensorboard,
+        MenuEntry(_("Open dashboard"), actions.open_dashboard, enabled=serving, default=True),
+        MenuEntry(_("Start TensorBoard"), actions.start_tensorboard,
                   enabled=state.phase in STARTABLE),
-        MenuEntry("Stop TensorBoard", actions.stop_tensorboard, enabled=serving),
-        MenuEntry("Restart TensorBoard", actions.restart_tensorboard, enabled=serving),
+        MenuEntry(_("Stop TensorBoard"), actions.stop_tensorboard, enabled=serving),
+        MenuEntry(_("Restart TensorBoard"), actions.restart_tensorboard, enabled=serving),
         SEPARATOR,
         models_entry(state, actions),
         SEPARATOR,
-        MenuEntry("Auto-open when training starts",
+        MenuEntry(_("Auto-open when training starts"),
                   lambda: actions.set_auto_open(not state.auto_open), checked=state.auto_open),
-        MenuEntry("Open logs folder", actions.open_logs_folder),
-        MenuEntry("Open launcher log", actions.open_launcher_log),
+        MenuEntry(_("Open logs folder"), actions.open_logs_folder),
+        MenuEntry(_("Open launcher log"), actions.open_launcher_log),
         SEPARATOR,
-        MenuEntry("Quit", actions.quit),
+        MenuEntry(_("Quit"), actions.quit),
     )
 
 
 def models_entry(state: AppState, actions: CoreActions) -> MenuEntry:
     if not state.models:
-        return MenuEntry("Models", submenu=(MenuEntry("No training runs found yet",
+        return MenuEntry(_("Models"), submenu=(MenuEntry(_("No training runs found yet"),
                                                       enabled=False),))
     serving = state.phase in SERVING
-    return MenuEntry("Models", submenu=tuple(model_entry(summary, actions, serving)
+    return MenuEntry(_("Models"), submenu=tuple(model_entry(summary, actions, serving)
                                              for summary in state.models))
 
 
@@ -86,12 +87,14 @@ def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> M
     files = (*summary.best_files, *([None] * len(summary.best_epochs)))
     best = tuple(best_epoch_entry(epoch, file, actions)
                  for epoch, file in zip(summary.best_epochs, files, strict=False))
-    header = MenuEntry("Try these epochs first:" if best else "No saved epochs yet",
+    header = MenuEntry(_("Try these epochs first:") if best else _("No saved epochs yet"),
                        enabled=False)
     answer = ", ".join(f"e{label}" for label in summary.try_epochs[:3])
-    title = f"{model}: try {answer} - {summary.verdict}" if answer else (
+    title = _("{model}: try {epochs} - {verdict}").format(
+        model=model, epochs=answer, verdict=summary.verdict) if answer else (
         f"{model}: {summary.verdict}")
-    verdict = (MenuEntry(shorten(f"Verdict: {summary.verdict}", ENTRY_LIMIT), enabled=False),)
+    verdict = (MenuEntry(shorten(_("Verdict: {verdict}").format(verdict=summary.verdict),
+                                 ENTRY_LIMIT), enabled=False),)
     if summary.evidence:
         verdict += (MenuEntry(shorten(summary.evidence, ENTRY_LIMIT), enabled=False),)
     return MenuEntry(
@@ -102,9 +105,9 @@ def model_entry(summary: ModelSummary, actions: CoreActions, serving: bool) -> M
             SEPARATOR,
             *verdict,
             SEPARATOR,
-            MenuEntry(f"Open dashboard for {shorten(model, 40)}",
+            MenuEntry(_("Open dashboard for {model}").format(model=shorten(model, 40)),
                       lambda: actions.open_dashboard(model), enabled=serving),
-            MenuEntry("Show curve plot", lambda: actions.open_report(model)),
+            MenuEntry(_("Show curve plot"), lambda: actions.open_report(model)),
         ),
     )
 

@@ -15,7 +15,9 @@
 #                    Xvfb (started once, 1280x800x24), unset PIP_CERT/PIP_FIND_LINKS/
 #                    PIP_CONSTRAINT (Linux-side pip settings that break pip inside Wine), set
 #                    PIP_CACHE_DIR to a cache kept across rebuilds. Installs `trap wine_stop EXIT`
-#                    unless WINE_KEEP_TRAP=1 (then call wine_stop yourself).
+#                    unless WINE_KEEP_TRAP=1 (then call wine_stop yourself). Takes an exclusive
+#                    lock on $WINE_CACHE/lane.lock until the shell exits: one lane at a time per
+#                    cache (wine_stop ends every process of the prefix), a second one waits.
 #   wine_stop        Stop this prefix's wineserver (every Wine process of the lane) and the Xvfb.
 #   wpy ARGS...      The Windows CPython 3.11 test runner, behind a pipe (quirk 1: Python under
 #                    Wine aborts when stdout/stderr is a regular file); stderr merged into
@@ -31,7 +33,8 @@
 #                    Copy these, never change them in place. tests/windows/embedpython.py turns
 #                    a copy into a realistic RVC/Applio Python (site-packages, pip; the 3.12
 #                    Wine quirk 4 worked round in the copy, never in the product).
-#   WINE_PIP_WHEEL   A pip wheel (Linux path) to bootstrap pip into such a copy.
+#   WINE_PIP_WHEEL   A pip wheel (Linux path) to bootstrap pip into such a copy (3.10+).
+#   WINE_PIP_WHEEL39 The newest pip wheel that still runs on Python 3.9 (for the 3.9 copy).
 #   WINE_CACHE, WINEPREFIX, DISPLAY
 
 WINE_CACHE="${WINE_LANE_CACHE:-$ROOT/.cache/wine}"
@@ -55,6 +58,14 @@ wrun() {
 wpy() { wrun "$WINE_PY311" "$@"; }
 
 wine_env() {
+    if [ -z "${WINE_LOCK_FD:-}" ]; then
+        mkdir -p "$WINE_CACHE"
+        exec {WINE_LOCK_FD}>"$WINE_CACHE/lane.lock"
+        if ! flock -n "$WINE_LOCK_FD"; then
+            echo "wine lane: another lane runs with $WINE_CACHE; waiting for it" >&2
+            flock -w 3600 "$WINE_LOCK_FD"
+        fi
+    fi
     export WINEPREFIX="$WINE_CACHE/prefix" WINEARCH=win64 WINEDEBUG=-all
     export PIP_CACHE_DIR
     PIP_CACHE_DIR="$(winpath "$WINE_CACHE/pip-cache")"
@@ -172,6 +183,11 @@ wine_setup() {
             env -u PIP_CACHE_DIR python3 -m pip download -q --no-deps --only-binary :all: \
                 pip -d "$WINE_CACHE/dl" 2>&1 | grep -v "^WARNING: Location" || true
         fi
+        if ! ls "$WINE_CACHE"/dl/py39/pip-*.whl >/dev/null 2>&1; then
+            env -u PIP_CACHE_DIR python3 -m pip download -q --no-deps --only-binary :all: \
+                --python-version 3.9 pip -d "$WINE_CACHE/dl/py39" 2>&1 \
+                | grep -v "^WARNING: Location" || true
+        fi
         _wine_set_pip_wheel
         _wine_prefix
         _wine_runner
@@ -184,5 +200,6 @@ wine_setup() {
 
 _wine_set_pip_wheel() {
     WINE_PIP_WHEEL="$(ls "$WINE_CACHE"/dl/pip-*.whl 2>/dev/null | sort -V | tail -1)"
-    export WINE_PIP_WHEEL WINE_PY311 WINE_EMBED39 WINE_EMBED312 WINE_CACHE
+    WINE_PIP_WHEEL39="$(ls "$WINE_CACHE"/dl/py39/pip-*.whl 2>/dev/null | sort -V | tail -1)"
+    export WINE_PIP_WHEEL WINE_PIP_WHEEL39 WINE_PY311 WINE_EMBED39 WINE_EMBED312 WINE_CACHE
 }

@@ -49,9 +49,9 @@ def test_other_posix_plans_use_the_stdin_watchdog(platform: str) -> None:
 def test_command_is_loopback_with_all_samples_and_extra_args_last() -> None:
     command = build_command(Path("/v/bin/python"), Path("/rvc/logs"), 6006, "RVC TensorBoard",
                             ["--load_fast", "false"])
-    assert command[:3] == ["/v/bin/python", "-m", "tensorboard.main"]
+    assert command[:3] == [str(Path("/v/bin/python")), "-m", "tensorboard.main"]
     text = " ".join(command)
-    assert "--logdir /rvc/logs --host 127.0.0.1 --port 6006" in text
+    assert f"--logdir {Path('/rvc/logs')} --host 127.0.0.1 --port 6006" in text
     assert "--samples_per_plugin scalars=100000,images=3" in text
     assert "--window_title RVC TensorBoard --reload_interval 5" in text
     assert command[-2:] == ["--load_fast", "false"]
@@ -130,7 +130,7 @@ def test_stale_info_files_of_ours_are_cleaned_and_others_kept(tmp_path: Path) ->
     other_logdir = _info_file(tmp_path, dead + 2, tmp_path / "other", ours)
     (tmp_path / "pid-9.info").write_text("{not json")
     lookalike = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
-                                  "tensorboard"])
+                                  "-m", "tensorboard.main"])
     try:
         live = _info_file(tmp_path, lookalike.pid, logdir, ours)
         assert sorted(tbinfo.clean_stale(logdir, directory=tmp_path)) == sorted(
@@ -150,6 +150,8 @@ def test_cache_key_that_cannot_be_read_means_not_ours(tmp_path: Path) -> None:
     assert not tbinfo.is_ours(info, tmp_path)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="the POSIX stdin watchdog and Rust data server; "
+                    "Windows uses the job object (tests/windows/test_winapi.py)")
 def test_watchdog_bootstrap_ends_tensorboard_and_data_server_when_its_pipe_closes(
         tensorboard_python: Path, demo_rvc: Path, tmp_path: Path) -> None:
     """The macOS measure, run for real on Linux: EOF on stdin ends the whole tree."""
@@ -174,3 +176,17 @@ def test_watchdog_bootstrap_ends_tensorboard_and_data_server_when_its_pipe_close
     finally:
         kill_pids(pids or [process.pid])
         process.kill_tree(1.0)
+
+
+@pytest.mark.parametrize(("cmdline", "is_tensorboard"), [
+    (["python", "-m", "tensorboard.main", "--logdir", "x"], True),
+    ([r"C:\RVC\runtime\Scripts\tensorboard.exe", "--logdir", "x"], True),
+    (["/venv/bin/python", "/venv/bin/tensorboard", "--logdir", "x"], True),
+    (["python", "-m", "pytest", "tests/tensorboard/test_process.py",
+      "--ignore=tests/tensorboard/test_dashboard_browser.py"], False),
+    (["python", "-m", "pytest", "tests/core", "tests/tensorboard"], False),
+    ([r"C:\tensorboard-runs\python.exe", "train.py"], False),
+])
+def test_a_tensorboard_is_told_from_its_command_line_alone(
+        cmdline: list[str], is_tensorboard: bool) -> None:
+    assert tbinfo.looks_like_tensorboard(cmdline) is is_tensorboard

@@ -1,0 +1,20 @@
+"""The launcher in its user's language: `_`, `ngettext` and `N_` (stdlib gettext over the
+compiled catalogs in locale/), and the choice of language (choice).
+
+May import: the standard library, launcher.winplatform.
+"""
+
+from launcher.i18n.catalog import (
+    ENGLISH,
+    N_,
+    Translations,
+    _,
+    active_language,
+    install,
+    ngettext,
+    translations,
+)
+from launcher.i18n.choice import AVAILABLE, choose_language
+
+__all__ = ["AVAILABLE", "ENGLISH", "N_", "Translations", "_", "active_language", "choose_language",
+           "install", "ngettext", "translations"]

@@ -1,0 +1,80 @@
+"""`python -m launcher report` in Spanish and Japanese, as a user runs it: the table and the
+words around it translated, columns aligned on screen, the JSON for scripts still English."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+from launcher import winplatform
+from launcher.core.settings import Settings
+from launcher.rvc.paths import LauncherPaths
+
+REPO = Path(__file__).resolve().parents[2]
+CELL_START = re.compile(r"(?:^|(?<=  ))\S")  # cells are two or more spaces apart
+
+
+def report(rvc: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    environment.update(env)
+    done = subprocess.run([sys.executable, "-m", "launcher", "report", "--rvc-dir", str(rvc),
+                           *args], cwd=REPO, text=True, capture_output=True, timeout=60,
+                          env=environment, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def screen_columns(line: str, upto: int) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[:upto])
+
+
+def test_report_in_spanish(demo_rvc: Path) -> None:
+    text = report(demo_rvc, "--lang", "es").stdout
+    lines = text.splitlines()
+    assert lines[0].split() == ["Modelo", "Veredicto", "Mínimo", "en", "el", "paso", "Último",
+                                "paso", "Puntos"]
+    aria = next(line for line in lines if line.startswith("Aria "))
+    assert "sobreentrenamiento desde el paso" in aria and "(época ~" in aria
+    assert "Ben " in text and "mejorando" in text
+    assert "Aria: mejores candidatos (primero el loss/g/mel bruto más bajo)" in text
+    assert "  #1 paso " in text and "guardado más cercano: Aria_e" in text
+    assert lines[-1].startswith("Solo es un consejo: escucha los candidatos")
+
+
+def test_report_in_japanese_lines_up_on_screen(demo_rvc: Path) -> None:
+    # The system's language: LANG on Linux; on Windows the UI language, which no variable sets.
+    system = ("--lang", "ja") if winplatform.IS_WINDOWS else ()
+    text = report(demo_rvc, *system, LANG="ja_JP.UTF-8").stdout
+    lines = text.splitlines()
+    header, rule, *rows = lines[:4]
+    assert header.split()[:3] == ["モデル", "判定", "最小のステップ"]
+    assert any("から過学習" in row and "(エポック ~" in row for row in rows)
+    assert any("改善中" in row for row in rows)
+    assert "あくまで目安です。" in lines[-1]
+    # Each column starts where the rule's dashes do, counting wide characters as two.
+    starts = [match.start() for match in CELL_START.finditer(rule)]
+    assert len(starts) == 5
+    for row in (header, *rows):
+        cells = [screen_columns(row, match.start()) for match in CELL_START.finditer(row)]
+        assert cells == starts, row
+
+
+def test_settings_language_applies_and_lang_overrides_it(demo_rvc: Path) -> None:
+    Settings(language="fr").save(LauncherPaths(demo_rvc).settings_file)
+    assert report(demo_rvc, LANG="ja_JP.UTF-8").stdout.startswith("Modèle  Verdict")
+    assert report(demo_rvc, "--lang", "ru").stdout.startswith("Модель  Вывод")
+    assert report(demo_rvc, "--lang", "xx").stdout.startswith("Model  Verdict")
+
+
+def test_report_json_keeps_english_keys_and_values(demo_rvc: Path) -> None:
+    data = json.loads(report(demo_rvc, "--json", "--lang", "ja").stdout)
+    aria = next(item for item in data if item["model"] == "Aria")
+    assert aria["verdict"] == "overtraining"
+    assert aria["headline"].startswith("overtraining since step ")
+    assert {"onset_step", "candidates", "warnings", "headline"} <= set(aria)
