@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# Runs the Wine lane's tests (sourced by scripts/dev after scripts/wine/lane.sh). Kept apart
+# from lane.sh so that changing what the lane runs does not rebuild the cached setup.
+#
+#   wine_lane_test [pytest args...]   set up (cached), run WINE_LANE_TESTS under the Windows
+#                                     CPython 3.11, write the log to artifacts/wine/pytest.log
+#                                     and end with one line: "wine lane: N passed, ... in XmYs".
+
+# What the lane runs: every test that can run on Windows. Tests that cannot (POSIX signals,
+# Xvfb/chromium on the Linux side, the Linux frozen binary) skip themselves with a reason that
+# names the OS, so the Linux suite and the lane each run what they can.
+WINE_LANE_TESTS=(tests)
+WINE_LANE_PYTEST_ARGS=(-m "not frozen" --ignore=tests/test_bench.py
+                       --ignore=tests/tensorboard/test_dashboard_browser.py)
+
+wine_lane_test() {
+    local t0=$SECONDS rc=0 log summary
+    wine_setup
+    mkdir -p "$ROOT/artifacts/wine"
+    log="$ROOT/artifacts/wine/pytest.log"
+    (cd "$ROOT" && wpy -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \
+        "${WINE_LANE_PYTEST_ARGS[@]}" "${@:-${WINE_LANE_TESTS[@]}}") | tee "$log" || rc=$?
+    summary="$(grep -E '^=*\s*[0-9]+ (passed|failed|error)' "$log" | tail -1 \
+        | sed -E 's/^=+ *//; s/ *=+$//; s/ in [0-9.]+s.*$//')"
+    local took=$((SECONDS - t0))
+    echo "wine lane: ${summary:-no test summary (pytest exit $rc)} in $((took / 60))m$((took % 60))s"
+    return "$rc"
+}
