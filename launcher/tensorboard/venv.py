@@ -23,6 +23,7 @@ from pathlib import Path
 from launcher import winplatform
 from launcher.rvc import paths
 from launcher.rvc.paths import LAUNCHER_DIR_NAME, LAUNCHER_LOG_NAME
+from launcher.tensorboard import zipcompat
 from launcher.tensorboard.process import spawn_plan, start_child
 from launcher.util.errors import SetupError, internal_failure
 from launcher.util.jsonfile import write_json
@@ -139,6 +140,7 @@ class TensorBoardVenv:
         self._remove_old()
         say("Creating the TensorBoard environment…")
         self._create()
+        zipcompat.install(self.venv_dir)
         say(f"Installing TensorBoard {self.tensorboard_version}…")
         self._install(say)
         say(f"Checking TensorBoard {self.tensorboard_version}…")
