@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from launcher.core.state import AppState, Phase
-from launcher.ui.icon import APP_TITLE, draw_icon, tooltip_text
+from launcher.ui.icon import APP_TITLE, balloon_text, draw_icon, tooltip_text
 from launcher.ui.menu import CoreView, MenuEntry, build_menu
 
 if TYPE_CHECKING:
@@ -294,7 +294,8 @@ class TrayShell:
         if icon is None or self._stopping.is_set() or not icon.HAS_NOTIFICATION:
             log.info("notification (no balloon here): %s: %s", title, message)
             return
+        title, message = balloon_text(title or APP_TITLE, message)
         try:
-            icon.notify(message, title or APP_TITLE)
+            icon.notify(message, title)
         except Exception:
             log.exception("could not show the notification %r", title)
