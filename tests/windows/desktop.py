@@ -179,8 +179,9 @@ def browser_recorder(record_file: Path) -> Iterator[Path]:
     """Points the shell's http handler at a recorder for the duration: every URL the shell is
     asked to open (os.startfile, webbrowser, ShellExecute) is appended to `record_file`."""
     script = record_file.with_suffix(".py")
-    script.write_text("import sys\nwith open(%r, 'a', encoding='utf-8') as out:\n"
-                      "    out.write(sys.argv[1] + '\\n')\n" % str(record_file), encoding="utf-8")
+    target = str(record_file)
+    script.write_text(f"import sys\nwith open({target!r}, 'a', encoding='utf-8') as out:\n"
+                      "    out.write(sys.argv[1] + '\\n')\n", encoding="utf-8")
     pythonw = Path(sys.executable).with_name("pythonw.exe")
     key = winreg.CreateKey(winreg.HKEY_CLASSES_ROOT, r"http\shell\open\command")
     try:
