@@ -129,6 +129,7 @@ def _tray_available() -> bool:
 def _run_tray(core: LauncherCore) -> int:
     import signal
 
+    from launcher import winplatform
     from launcher.ui.tray import TrayShell
 
     shell = TrayShell(core)
@@ -139,7 +140,7 @@ def _run_tray(core: LauncherCore) -> int:
 
     threading.Thread(target=stop_on_quit, name="tray-quit", daemon=True).start()
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in winplatform.stop_signals():
             signal.signal(signum, lambda *_: core.quit_requested.set())
     core.start()
     shell.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import signal
 from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ def cleaned_child_env(env: Mapping[str, str], frozen: bool, windows: bool = IS_W
                 "_PYI_PARENT_PROCESS_LEVEL", "_PYI_SPLASH_IPC", "__PYVENV_LAUNCHER__"):
         cleaned.pop(key, None)
     return cleaned
+
+
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that ask the launcher to quit: Ctrl+C, SIGTERM and, on Windows, Ctrl+Break
+    (the one console event another program can send to a process group of its own)."""
+    names = ("SIGINT", "SIGTERM", "SIGBREAK")
+    return tuple(getattr(signal, name) for name in names if hasattr(signal, name))
 
 
 def message_box_style(is_error: bool) -> int:

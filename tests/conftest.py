@@ -13,7 +13,9 @@ import pytest
 from launcher.events.demo import create_demo_rvc
 
 REPO = Path(__file__).resolve().parent.parent
-CACHE = REPO / ".cache"
+# Windows (the Wine lane) keeps its own caches: the venv and virtualenv's app data name the
+# interpreter that made them, so sharing them with the Linux suite would rebuild both each run.
+CACHE = REPO / ".cache" / "windows" if os.name == "nt" else REPO / ".cache"
 TENSORBOARD_VERSION = "2.21.0"
 
 os.environ.setdefault("PIP_CACHE_DIR", str(CACHE / "pip"))
@@ -36,7 +38,7 @@ def tensorboard_python() -> Iterator[Path]:
 
     from launcher.tensorboard.venv import TensorBoardVenv
 
-    CACHE.mkdir(exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     venv = TensorBoardVenv(CACHE / "tensorboard-launcher-venv", Path(sys.executable))
     with FileLock(str(CACHE / "tensorboard-launcher-venv.lock"), timeout=600):
         python = venv.ensure()

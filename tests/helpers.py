@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -56,3 +59,26 @@ def held_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         yield sock.getsockname()[1]
+
+
+# Windows has no SIGTERM (Popen.send_signal(SIGTERM) is TerminateProcess, a hard kill): the
+# gentle stop there is Ctrl+Break, sent to a child started in a process group of its own.
+OWN_GROUP: int = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+
+
+def stop_gently(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGTERM, or Ctrl+Break on Windows (start the process with creationflags=OWN_GROUP)."""
+    process.send_signal(getattr(signal, "CTRL_BREAK_EVENT", signal.SIGTERM) if os.name == "nt"
+                        else signal.SIGTERM)
+
+
+def under_wine() -> bool:
+    """Windows CPython running under Wine (the Wine lane), not on a real Windows."""
+    if os.name != "nt":
+        return False
+    import ctypes
+
+    try:
+        return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
+    except OSError:
+        return False

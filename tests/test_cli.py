@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -15,7 +14,7 @@ import psutil
 import pytest
 
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
-from tests.helpers import all_gone, wait_until
+from tests.helpers import OWN_GROUP, all_gone, stop_gently, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
@@ -63,7 +62,8 @@ def test_headless_run_serves_single_instance_and_stops_cleanly(demo_rvc: Path) -
     proc = subprocess.Popen(
         [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-tray",
          "--no-browser", "--python", str(BASE_PYTHON)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        creationflags=OWN_GROUP)
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -84,7 +84,7 @@ def test_headless_run_serves_single_instance_and_stops_cleanly(demo_rvc: Path) -
         assert second.returncode == 0, second.stderr
         assert "already running" in second.stdout
 
-        proc.send_signal(signal.SIGTERM)
+        stop_gently(proc)
         assert proc.wait(timeout=20) == 0
         assert wait_until(lambda: all_gone(p.pid for p in tree), 10)
         log_text = (demo_rvc / LAUNCHER_DIR_NAME / "launcher.log").read_text()
@@ -113,11 +113,14 @@ def test_launcher_stopped_during_pip_install_leaves_no_pip_and_next_run_repairs(
     proc = subprocess.Popen(
         [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-tray",
          "--no-browser", "--python", str(BASE_PYTHON)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, creationflags=OWN_GROUP)
     try:
         assert wait_until(lambda: pip_processes(proc.pid), 120), "pip never started"
         pips = [p.pid for p in pip_processes(proc.pid)]
-        proc.send_signal(getattr(signal, how))
+        if how == "SIGKILL":
+            proc.kill()  # SIGKILL, or TerminateProcess on Windows
+        else:
+            stop_gently(proc)
         proc.wait(timeout=20)
         assert wait_until(lambda: all_gone(pips), 3), "pip outlived the launcher"
     finally:

@@ -186,3 +186,10 @@ def test_frozen_rvc_root_is_the_exe_folder(tmp_path: Path) -> None:
 def test_unfrozen_rvc_root_is_the_current_folder(tmp_path: Path) -> None:
     assert default_rvc_root(frozen=False, executable="/usr/bin/python3", cwd=tmp_path) == (
         tmp_path.resolve())
+
+
+def test_stop_signals_are_the_ones_this_os_has() -> None:
+
+    names = [sig.name for sig in winplatform.stop_signals()]
+    assert names[:2] == ["SIGINT", "SIGTERM"]
+    assert names[2:] == (["SIGBREAK"] if winplatform.IS_WINDOWS else [])

@@ -217,6 +217,9 @@ class LauncherCore:
         if tb_state in (TBState.RUNNING, TBState.FAILED):
             self._tensorboard_settled.set()
         if tb_state is TBState.FAILED:
+            if self._supervisor is not None and self._supervisor.environment_broken \
+                    and self._venv is not None:
+                self._venv.mark_broken()
             self._notify("TensorBoard failed", message)
         if tb_state is TBState.RUNNING:
             self._on_ready()

@@ -30,7 +30,6 @@ plain path such as `C:\\RVC`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -137,14 +136,18 @@ def _under(path: Path, folder: str) -> bool:
 
 
 def is_writable(folder: Path) -> bool:
-    """Tries a real write: os.access ignores Windows ACLs and read-only mounts lie to it."""
+    """Creates and deletes a file: what the launcher must do there. os.access cannot answer:
+    it ignores Windows ACLs, and on Windows it reads the read-only attribute, which Windows
+    itself ignores on folders."""
     try:
         handle, name = tempfile.mkstemp(prefix=".launcher-write-test-", dir=folder)
     except OSError:
         return False
     os.close(handle)
-    with contextlib.suppress(OSError):
+    try:
         os.unlink(name)
+    except OSError:
+        return False
     return True
 
 

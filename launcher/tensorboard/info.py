@@ -13,8 +13,9 @@ import contextlib
 import json
 import logging
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import psutil
 
@@ -77,13 +78,25 @@ def is_ours(info: TensorBoardInfo, logdir: Path) -> bool:
     return has_flag and bool(info.logdir) and same_path(info.logdir, logdir)
 
 
+def looks_like_tensorboard(cmdline: Sequence[str]) -> bool:
+    """`python -m tensorboard.main ...`, the launcher's bootstrap, or a `tensorboard[.exe]`
+    script; not merely a path with "tensorboard" in it (tests/tensorboard/...)."""
+    for argument in cmdline:
+        name = PureWindowsPath(argument).name.lower()  # splits on both / and \
+        if name.removesuffix(".exe") == "tensorboard" or "tensorboard.main" in argument:
+            return True
+    return False
+
+
 def is_alive(pid: int) -> bool:
-    """The process runs (zombies do not) and, where we may read it, is a TensorBoard."""
+    """The process runs (zombies do not) and, where we may read it, is a TensorBoard.
+
+    Only pid, status and cmdline: under Wine psutil's name() and exe() fail (WinError 87)."""
     try:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
-        return "tensorboard" in " ".join(process.cmdline()).lower()
+        return looks_like_tensorboard(process.cmdline())
     except psutil.AccessDenied:
         return True
     except psutil.Error:

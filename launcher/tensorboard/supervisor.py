@@ -31,6 +31,7 @@ from launcher import winplatform
 from launcher.rvc import paths
 from launcher.tensorboard import info as tbinfo
 from launcher.tensorboard import ports
+from launcher.tensorboard.exitcodes import cannot_start, describe_exit, is_crash
 from launcher.tensorboard.process import (
     SpawnPlan,
     TensorBoardProcess,
@@ -51,6 +52,8 @@ READY = "ready"
 INTERRUPTED = "interrupted"  # stop or restart requested
 BIND = "bind"  # its port was taken after we chose it
 HUNG = "TensorBoard stopped answering"
+CRASHED = "TensorBoard crashed"
+EXITED = "TensorBoard exited"
 
 
 class TBState(Enum):
@@ -108,6 +111,9 @@ class TensorBoardSupervisor:
         self.port: int | None = None
         self.last_error = ""
         self.reused = False
+        # Set when the venv's python itself cannot start (a DLL missing): restarting cannot
+        # help, the environment must be rebuilt (the core does so on the next start).
+        self.environment_broken = False
 
     @property
     def state(self) -> TBState:
@@ -237,6 +243,8 @@ class TensorBoardSupervisor:
             self._end_process()
             return ""
         self.last_error = process.tail()
+        if cannot_start(process.returncode):
+            self.environment_broken = True
         ran_for = time.monotonic() - process.started_at
         self._end_process(graceful=outcome != HUNG)
         if ran_for >= self.stable_after:
@@ -296,21 +304,32 @@ class TensorBoardSupervisor:
 
     @staticmethod
     def _exit_message(process: TensorBoardProcess) -> str:
-        return f"TensorBoard exited (code {process.returncode})"
+        code = process.returncode
+        return f"{CRASHED if is_crash(code) else EXITED} ({describe_exit(code)})"
 
     def _back_off(self, crash: str) -> bool:
         """Wait before the next start; False once stop is requested."""
+        said = self.last_error or f"it printed nothing (its log: {self.log_file})"
+        if self.environment_broken:
+            self._change_state(TBState.FAILED, (
+                f"The TensorBoard environment's python cannot start ({crash}); it will be "
+                f"rebuilt when the launcher starts again. Its output: {said}"))
+            return self._wait_for_stop()
         if self._fast_crashes >= self.max_fast_crashes:
-            headline = "TensorBoard keeps crashing" if crash.startswith("TensorBoard exited") \
-                else crash
-            self._change_state(TBState.FAILED,
-                               f"{headline}: {self.last_error or 'it printed nothing'}")
-            while not self._sleep(3600):
-                pass
-            return not self._stop_requested
+            headline = crash
+            for prefix in (CRASHED, EXITED):
+                if crash.startswith(prefix):
+                    headline = "TensorBoard keeps crashing" + crash[len(prefix):]
+            self._change_state(TBState.FAILED, f"{headline}: {said}")
+            return self._wait_for_stop()
         delay = min(self.backoff_base * 2 ** (self._fast_crashes - 1), self.backoff_cap)
         self._change_state(TBState.BACKOFF, f"{crash}; restarting in {delay:g} s")
         self._sleep(delay)
+        return not self._stop_requested
+
+    def _wait_for_stop(self) -> bool:
+        while not self._sleep(3600):
+            pass
         return not self._stop_requested
 
     def _sleep(self, seconds: float) -> bool:

@@ -8,6 +8,7 @@ built again; the folder is only ever deleted when it carries the launcher's own 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -24,6 +25,7 @@ from launcher import winplatform
 from launcher.rvc import paths
 from launcher.rvc.paths import LAUNCHER_DIR_NAME, LAUNCHER_LOG_NAME
 from launcher.tensorboard import zipcompat
+from launcher.tensorboard.exitcodes import describe_exit, is_crash
 from launcher.tensorboard.process import spawn_plan, start_child
 from launcher.util.errors import SetupError, internal_failure
 from launcher.util.jsonfile import write_json
@@ -37,6 +39,7 @@ MARKER_NAME = "launcher-venv.json"
 OWNER_TAG_NAME = ".created-by-rvc-tensorboard-launcher"
 PIP_ERROR_LINES = 5
 VERIFY_TIMEOUT = 120.0
+START_CHECK_TIMEOUT = 60.0
 _PINNED_TENSORBOARD = re.compile(r"^tensorboard==([^\s;\\]+)", re.MULTILINE)
 
 
@@ -131,6 +134,12 @@ class TensorBoardVenv:
         home = _pyvenv_home(self.venv_dir)
         return self.python.is_file() and home is not None and home.is_dir()
 
+    def mark_broken(self) -> None:
+        """Its python was seen not to start: the next `ensure` or `already_built` rebuilds."""
+        log.warning("Marking the TensorBoard environment %s for a rebuild", self.venv_dir)
+        with contextlib.suppress(OSError):
+            self.marker_file.unlink()
+
     def ensure(self, progress: Progress | None = None) -> Path:
         """Creates, repairs or just confirms the venv; returns its python. Raises SetupError."""
         say = progress or _no_progress
@@ -139,7 +148,7 @@ class TensorBoardVenv:
             return self.python
         self._remove_old()
         say("Creating the TensorBoard environment…")
-        self._create()
+        self._create_and_check(copies=winplatform.IS_WINDOWS)
         zipcompat.install(self.venv_dir)
         say(f"Installing TensorBoard {self.tensorboard_version}…")
         self._install(say)
@@ -184,7 +193,42 @@ class TensorBoardVenv:
                 "close any TensorBoard still running from it, or delete the folder, and try "
                 "again.") from exc
 
-    def _create(self) -> None:
+    def _create_and_check(self, copies: bool) -> None:
+        """Create the venv and make sure its python starts; if it does not, build it once more
+        with copies (symlinks fail silently under Wine and need a privilege on Windows)."""
+        self._create(copies)
+        failure = self.python_start_failure()
+        if failure is None:
+            return
+        log.warning("The new environment's python does not start (%s)", failure)
+        if not copies:
+            shutil.rmtree(self.venv_dir, ignore_errors=True)
+            self._create(copies=True)
+            failure = self.python_start_failure()
+            if failure is None:
+                return
+        raise SetupError(
+            f"The TensorBoard environment made from {self.base_python} has a python that does "
+            f"not start ({failure}); install Python 3.11 from python.org and pass --python with "
+            "its python.exe, or repair the RVC folder's own Python.")
+
+    def python_start_failure(self) -> str | None:
+        """None if the venv's python runs a trivial program, else what went wrong, in words."""
+        try:
+            done = subprocess.run(
+                [str(self.python), "-c", "import sys, encodings; print(sys.prefix)"],
+                capture_output=True, text=True, errors="replace", timeout=START_CHECK_TIMEOUT,
+                stdin=subprocess.DEVNULL, env=self._child_env(),
+                creationflags=winplatform.child_creation_flags())
+        except (OSError, subprocess.SubprocessError) as exc:
+            return str(exc)
+        if done.returncode == 0:
+            return None
+        output = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        said = f"; it printed: {output[-1]}" if output else ""
+        return f"{describe_exit(done.returncode)}{said}"
+
+    def _create(self, copies: bool) -> None:
         from virtualenv import cli_run
 
         self.venv_dir.mkdir(parents=True)
@@ -192,6 +236,8 @@ class TensorBoardVenv:
             "Made by RVC TensorBoard Launcher; safe to delete.\n", encoding="utf-8")
         args = [str(self.venv_dir), "-p", str(self.base_python), "--no-periodic-update",
                 "--no-download", "--no-setuptools", "--no-vcs-ignore", "--activators", ""]
+        if copies:
+            args.append("--copies")
         log.info("virtualenv %s", " ".join(args))
         try:
             cli_run(args, setup_logging=False, env=self._child_env())
@@ -245,6 +291,11 @@ class TensorBoardVenv:
                              "launcher again to finish it.")
         if process.returncode != 0:
             said = " | ".join(last_lines) or "nothing"
+            if is_crash(process.returncode):
+                raise SetupError(
+                    f"Installing TensorBoard {self.tensorboard_version} failed: pip crashed "
+                    f"({describe_exit(process.returncode)}); start the launcher again to "
+                    f"retry. Its last output: {said}")
             raise SetupError(
                 f"Installing TensorBoard {self.tensorboard_version} failed (pip exit code "
                 f"{process.returncode}); check the internet connection and start the launcher "
@@ -265,6 +316,8 @@ class TensorBoardVenv:
         lines = done.stdout.split()
         if done.returncode != 0 or not lines or lines[0] != self.tensorboard_version:
             error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            if is_crash(done.returncode):
+                error = f"{describe_exit(done.returncode)}; last output: {error}"
             raise SetupError(
                 f"TensorBoard {self.tensorboard_version} does not import in {self.venv_dir} "
                 f"({error}); start the launcher again to rebuild it.")

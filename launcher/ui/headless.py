@@ -7,6 +7,7 @@ import sys
 import threading
 from types import FrameType
 
+from launcher import winplatform
 from launcher.core.app import LauncherCore
 from launcher.core.state import AppState, Phase
 from launcher.tensorboard.dashboard import dashboard_url
@@ -53,8 +54,8 @@ def run_headless(core: LauncherCore) -> int:
     def request_quit(signum: int, frame: FrameType | None) -> None:
         core.quit_requested.set()
 
-    signal.signal(signal.SIGINT, request_quit)
-    signal.signal(signal.SIGTERM, request_quit)
+    for signum in winplatform.stop_signals():
+        signal.signal(signum, request_quit)
     core.start()
     while not core.quit_requested.wait(0.5):
         if core.setup_error is not None:

@@ -15,7 +15,9 @@
 #                    Xvfb (started once, 1280x800x24), unset PIP_CERT/PIP_FIND_LINKS/
 #                    PIP_CONSTRAINT (Linux-side pip settings that break pip inside Wine), set
 #                    PIP_CACHE_DIR to a cache kept across rebuilds. Installs `trap wine_stop EXIT`
-#                    unless WINE_KEEP_TRAP=1 (then call wine_stop yourself).
+#                    unless WINE_KEEP_TRAP=1 (then call wine_stop yourself). Takes an exclusive
+#                    lock on $WINE_CACHE/lane.lock until the shell exits: one lane at a time per
+#                    cache (wine_stop ends every process of the prefix), a second one waits.
 #   wine_stop        Stop this prefix's wineserver (every Wine process of the lane) and the Xvfb.
 #   wpy ARGS...      The Windows CPython 3.11 test runner, behind a pipe (quirk 1: Python under
 #                    Wine aborts when stdout/stderr is a regular file); stderr merged into
@@ -55,6 +57,14 @@ wrun() {
 wpy() { wrun "$WINE_PY311" "$@"; }
 
 wine_env() {
+    if [ -z "${WINE_LOCK_FD:-}" ]; then
+        mkdir -p "$WINE_CACHE"
+        exec {WINE_LOCK_FD}>"$WINE_CACHE/lane.lock"
+        if ! flock -n "$WINE_LOCK_FD"; then
+            echo "wine lane: another lane runs with $WINE_CACHE; waiting for it" >&2
+            flock -w 3600 "$WINE_LOCK_FD"
+        fi
+    fi
     export WINEPREFIX="$WINE_CACHE/prefix" WINEARCH=win64 WINEDEBUG=-all
     export PIP_CACHE_DIR
     PIP_CACHE_DIR="$(winpath "$WINE_CACHE/pip-cache")"

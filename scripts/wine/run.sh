@@ -13,13 +13,35 @@ WINE_LANE_TESTS=(tests)
 WINE_LANE_PYTEST_ARGS=(-m "not frozen" --ignore=tests/test_bench.py
                        --ignore=tests/tensorboard/test_dashboard_browser.py)
 
+# A folder Windows CPython sees as read-only for real: immutable on the Linux side, as a
+# read-only mount is. Wine enforces no NTFS ACL, so this is how the lane gets one; the ACL
+# test itself runs on a real Windows (.github/workflows/windows.yml).
+_wine_readonly_folder() {
+    local folder="$WINE_CACHE/readonly-folder"
+    [ -d "$folder" ] && chattr -i "$folder" 2>/dev/null
+    mkdir -p "$folder"
+    if chattr +i "$folder" 2>/dev/null && ! touch "$folder/.probe" 2>/dev/null; then
+        WINE_LANE_READONLY_DIR="$(winpath "$folder")"
+        export WINE_LANE_READONLY_DIR
+    else
+        rm -f "$folder/.probe"
+    fi
+}
+
 wine_lane_test() {
     local t0=$SECONDS rc=0 log summary
     wine_setup
+    _wine_readonly_folder
+    # The embeddable Pythons and pip for tests/windows/embedpython.py, as Windows paths.
+    WINE_LANE_EMBED39="$(winpath "$WINE_EMBED39")"
+    WINE_LANE_EMBED312="$(winpath "$WINE_EMBED312")"
+    WINE_LANE_PIP_WHEEL="$(winpath "$WINE_PIP_WHEEL")"
+    export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"
     (cd "$ROOT" && wpy -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \
         "${WINE_LANE_PYTEST_ARGS[@]}" "${@:-${WINE_LANE_TESTS[@]}}") | tee "$log" || rc=$?
+    chattr -i "$WINE_CACHE/readonly-folder" 2>/dev/null || true
     summary="$(grep -E '^=*\s*[0-9]+ (passed|failed|error)' "$log" | tail -1 \
         | sed -E 's/^=+ *//; s/ *=+$//; s/ in [0-9.]+s.*$//')"
     local took=$((SECONDS - t0))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -115,7 +113,7 @@ def test_a_killed_launcher_frees_the_folder(tmp_path: Path, launchers: list[Laun
     first = start(tmp_path, launchers)
     first.expect("serving")
     stale = read_instance_file(LauncherPaths(tmp_path).instance_file)
-    first.process.send_signal(signal.SIGKILL)
+    first.process.kill()  # SIGKILL, or TerminateProcess on Windows
     first.process.wait(timeout=10)
     replacement = start(tmp_path, launchers)
     replacement.expect("serving")  # took the lock the killed one held
@@ -187,7 +185,7 @@ def test_lock_is_not_inherited_by_children(tmp_path: Path, launchers: list[Launc
     child_pid = int(process.stdout.readline().split()[1])
     try:
         assert process.stdout.readline().strip() == "serving"
-        os.kill(process.pid, signal.SIGKILL)
+        process.kill()  # SIGKILL, or TerminateProcess on Windows
         process.wait(timeout=10)
         replacement = start(tmp_path, launchers)
         replacement.expect("serving")

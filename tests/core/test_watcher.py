@@ -14,7 +14,7 @@ import pytest
 from launcher.core.watcher import TrainingWatcher, header_record_size
 from launcher.events.tfrecord import frame
 from launcher.events.writer import ScalarEventWriter, encode_scalar_event
-from tests.helpers import wait_until
+from tests.helpers import under_wine, wait_until
 
 
 class Recorder:
@@ -253,6 +253,8 @@ def make_many_models(logs: Path, count: int) -> None:
         age(directory, 3600)
 
 
+@pytest.mark.skipif(under_wine(), reason="a timing, and under Wine every stat crosses to "
+                    "wineserver; it holds on Linux and real Windows")
 def test_one_poll_of_300_models_is_cheap(logs: Path, record_property) -> None:
     make_many_models(logs, 300)
     watcher = TrainingWatcher(logs, Recorder())

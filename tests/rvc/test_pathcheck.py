@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 import pytest
@@ -126,20 +127,79 @@ def test_check_location_warns_under_the_onedrive_variable(tmp_path: Path) -> Non
     assert check_location(root, env={"OneDrive": str(tmp_path / "Elsewhere")}) == []
 
 
-def test_check_location_refuses_a_read_only_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def chattr(path: Path, flag: str) -> bool:
+    try:
+        return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def assert_refused_as_read_only(root: Path) -> None:
+    findings = check_location(root, env={})
+    assert codes(findings) == {"read-only": "error"}
+    assert "is read-only" in findings[0].message and "move the RVC folder" in findings[0].message
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions; a Windows folder is made "
+                                            "read-only by its ACL (the tests below)")
+def test_check_location_refuses_a_read_only_folder(tmp_path: Path) -> None:
     root = tmp_path / "RVC"
     root.mkdir()
     root.chmod(0o555)
-    if os.name != "nt" and os.geteuid() == 0:  # root writes anywhere
-
-        def refuse(**_: object) -> None:
-            raise PermissionError(13, "Read-only file system")
-
-        monkeypatch.setattr("launcher.rvc.pathcheck.tempfile.mkstemp", refuse)
+    # root writes through permissions; an immutable folder refuses even root, as a
+    # read-only mount does.
+    immutable = os.geteuid() == 0 and chattr(root, "+i")
+    if os.geteuid() == 0 and not immutable:
+        pytest.skip("running as root on a filesystem without chattr +i")
     try:
-        findings = check_location(root, env={})
+        assert_refused_as_read_only(root)
     finally:
+        if immutable:
+            chattr(root, "-i")
         root.chmod(0o755)
-    assert codes(findings) == {"read-only": "error"}
-    assert "is read-only" in findings[0].message and "move the RVC folder" in findings[0].message
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "nt", reason="Windows ACLs")
+def test_a_windows_folder_whose_acl_denies_writing_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "RVC"
+    root.mkdir()
+    everyone = "*S-1-1-0"
+    subprocess.run(["icacls", str(root), "/deny", f"{everyone}:(OI)(CI)(W)"], check=True,
+                   capture_output=True)
+    try:
+        try:
+            (root / "probe.txt").write_text("x")
+        except PermissionError:
+            pass
+        else:
+            pytest.skip("this Windows does not enforce NTFS ACLs (Wine); the lane's "
+                        "read-only folder test stands in")
+        assert_refused_as_read_only(root)
+    finally:
+        subprocess.run(["icacls", str(root), "/remove:d", everyone], capture_output=True)
+
+
+@pytest.mark.skipif(os.name != "nt", reason="the Windows read-only attribute")
+def test_the_read_only_attribute_does_not_make_a_windows_folder_read_only(
+        tmp_path: Path) -> None:
+    import ctypes
+
+    root = tmp_path / "RVC"
+    root.mkdir()
+    file_attribute_readonly = 0x1
+    assert ctypes.windll.kernel32.SetFileAttributesW(str(root), file_attribute_readonly)
+    try:
+        (root / "created.txt").write_text("Windows ignores the attribute on folders")
+        assert "read-only" not in codes(check_location(root, env={}))
+    finally:
+        ctypes.windll.kernel32.SetFileAttributesW(str(root), 0x80)  # FILE_ATTRIBUTE_NORMAL
+
+
+@pytest.mark.skipif(not os.environ.get("WINE_LANE_READONLY_DIR"),
+                    reason="the Wine lane's read-only folder (scripts/wine/run.sh)")
+def test_a_folder_windows_cannot_write_to_is_refused_under_wine() -> None:
+    root = Path(os.environ["WINE_LANE_READONLY_DIR"])
+    with pytest.raises(PermissionError):
+        (root / "probe.txt").write_text("x")
+    assert_refused_as_read_only(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from launcher.tensorboard.interpreter import InterpreterNotFound, find_base_inte
 
 # The dev .venv's python is itself a venv; link the real installation underneath it.
 REAL_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+
+
+# These build POSIX-shaped RVC folders from symlinks to this Python. Windows needs a
+# privilege for symlinks and Wine makes none; tests/windows/test_rvc_runtime.py finds a real
+# runtime\\python.exe and env\\python.exe there instead.
+posix_links = pytest.mark.skipif(os.name == "nt", reason="symlinked POSIX pythons; on Windows "
+                                 "see tests/windows/test_rvc_runtime.py")
 
 
 def _link(link: Path, target: Path) -> Path:
@@ -44,6 +52,7 @@ def test_probe_rejects_a_file_that_is_not_python(tmp_path: Path) -> None:
     assert probe([str(tmp_path / "missing")]) is None
 
 
+@posix_links
 def test_the_rvc_bundled_python_comes_first(tmp_path: Path, no_path_pythons: Path) -> None:
     bundled = _link(tmp_path / "RVC" / "runtime" / "bin" / "python3", REAL_PYTHON)
     (tmp_path / "RVC" / "infer-web.py").write_text("")
@@ -51,6 +60,7 @@ def test_the_rvc_bundled_python_comes_first(tmp_path: Path, no_path_pythons: Pat
     assert find_base_interpreter(rvc, frozen=False) == bundled
 
 
+@posix_links
 def test_override_beats_the_bundled_python(tmp_path: Path, no_path_pythons: Path) -> None:
     _link(tmp_path / "RVC" / "runtime" / "bin" / "python3", REAL_PYTHON)
     chosen = _link(tmp_path / "elsewhere" / "python3", REAL_PYTHON)
@@ -58,6 +68,7 @@ def test_override_beats_the_bundled_python(tmp_path: Path, no_path_pythons: Path
     assert find_base_interpreter(rvc, chosen, frozen=False) == chosen
 
 
+@posix_links
 def test_a_broken_override_is_an_error_not_a_silent_fallback(
         tmp_path: Path, no_path_pythons: Path) -> None:
     _link(tmp_path / "RVC" / "runtime" / "bin" / "python3", REAL_PYTHON)
@@ -66,6 +77,7 @@ def test_a_broken_override_is_an_error_not_a_silent_fallback(
                               frozen=False)
 
 
+@posix_links
 def test_path_lookup_when_the_rvc_folder_has_no_python(
         tmp_path: Path, no_path_pythons: Path) -> None:
     on_path = _link(no_path_pythons / "python3", REAL_PYTHON)
@@ -74,6 +86,7 @@ def test_path_lookup_when_the_rvc_folder_has_no_python(
     assert find_base_interpreter(rvc, frozen=True, executable=str(tmp_path / "launcher")) == on_path
 
 
+@posix_links
 def test_frozen_launcher_passed_as_override_is_refused(tmp_path: Path) -> None:
     launcher_exe = _link(tmp_path / "RVC" / "launcher.exe", REAL_PYTHON)
     rvc = RvcFolder.at(tmp_path / "RVC")
@@ -83,6 +96,7 @@ def test_frozen_launcher_passed_as_override_is_refused(tmp_path: Path) -> None:
         find_base_interpreter(rvc, REAL_PYTHON, frozen=True, executable=str(REAL_PYTHON))
 
 
+@posix_links
 def test_frozen_never_picks_its_own_exe_under_any_name(
         tmp_path: Path, no_path_pythons: Path) -> None:
     # The launcher exe "is" this python: the bundled link and PATH link both lead to it.

@@ -48,9 +48,9 @@ def test_other_posix_plans_use_the_stdin_watchdog(platform: str) -> None:
 def test_command_is_loopback_with_all_samples_and_extra_args_last() -> None:
     command = build_command(Path("/v/bin/python"), Path("/rvc/logs"), 6006, "RVC TensorBoard",
                             ["--load_fast", "false"])
-    assert command[:3] == ["/v/bin/python", "-m", "tensorboard.main"]
+    assert command[:3] == [str(Path("/v/bin/python")), "-m", "tensorboard.main"]
     text = " ".join(command)
-    assert "--logdir /rvc/logs --host 127.0.0.1 --port 6006" in text
+    assert f"--logdir {Path('/rvc/logs')} --host 127.0.0.1 --port 6006" in text
     assert "--samples_per_plugin scalars=100000" in text
     assert "--window_title RVC TensorBoard --reload_interval 5" in text
     assert command[-2:] == ["--load_fast", "false"]
@@ -173,3 +173,16 @@ def test_watchdog_bootstrap_ends_tensorboard_and_data_server_when_its_pipe_close
     finally:
         kill_pids(pids or [process.pid])
         process.kill_tree(1.0)
+
+
+@pytest.mark.parametrize(("cmdline", "is_tensorboard"), [
+    (["python", "-m", "tensorboard.main", "--logdir", "x"], True),
+    ([r"C:\RVC\runtime\Scripts\tensorboard.exe", "--logdir", "x"], True),
+    (["/venv/bin/python", "/venv/bin/tensorboard", "--logdir", "x"], True),
+    (["python", "-m", "pytest", "tests/tensorboard/test_process.py",
+      "--ignore=tests/tensorboard/test_dashboard_browser.py"], False),
+    ([r"C:\tensorboard-runs\python.exe", "train.py"], False),
+])
+def test_a_tensorboard_is_told_from_its_command_line_alone(
+        cmdline: list[str], is_tensorboard: bool) -> None:
+    assert tbinfo.looks_like_tensorboard(cmdline) is is_tensorboard

@@ -194,6 +194,36 @@ def test_busy_preferred_port_moves_on_and_missing_logdir_is_served_once_created(
     assert wait_until(lambda: serves_aria_total(supervisor.url or ""), 20)
 
 
+def crashing_python(folder: Path) -> Path:
+    """A real interpreter that prints a line, then dies of an access violation at start (as
+    an extension module that calls a missing function does)."""
+    from virtualenv import cli_run
+
+    copies = ["--copies"] if os.name == "nt" else []
+    cli_run([str(folder), "-p", sys.executable, "--without-pip", "--no-periodic-update",
+             "--activators", "", *copies], setup_logging=False)
+    site = next(p for p in folder.rglob("site-packages") if p.is_dir())
+    (site / "crash_at_start.pth").write_text(
+        "import sys, ctypes; sys.stderr.write('loading numpy (a simulated broken build)\\n'); "
+        "sys.stderr.flush(); ctypes.string_at(0)\n")
+    return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def test_a_crashing_tensorboard_fails_with_its_crash_in_words_and_its_last_output(
+        make_supervisor, demo_rvc: Path, tmp_path: Path) -> None:
+    events = Events()
+    supervisor = make_supervisor(demo_rvc / "logs", python=crashing_python(tmp_path / "venv"),
+                                 on_change=events, backoff_base=0.05, max_fast_crashes=2)
+    supervisor.start()
+    assert supervisor.wait_for(TBState.FAILED, timeout=60)
+    failed = events.of(TBState.FAILED)[0][1]
+    crash = ("exit code 0xC0000005 (access violation" if os.name == "nt"
+             else "killed by signal SIGSEGV (segmentation fault")
+    assert failed.startswith(f"TensorBoard keeps crashing ({crash}"), failed
+    assert failed.endswith(": loading numpy (a simulated broken build)"), failed
+    assert "internet" not in failed and not supervisor.environment_broken
+
+
 def test_tensorboard_that_cannot_start_backs_off_then_fails_with_its_error(
         make_supervisor, demo_rvc: Path) -> None:
     events = Events()
@@ -208,7 +238,7 @@ def test_tensorboard_that_cannot_start_backs_off_then_fails_with_its_error(
         " restarting in 0.3 s", " restarting in 0.6 s"]
     assert "no_such_flag" in supervisor.last_error
     failed = events.of(TBState.FAILED)[0][1]
-    assert failed.startswith("TensorBoard keeps crashing: ") and "no_such_flag" in failed
+    assert failed.startswith("TensorBoard keeps crashing (exit code ") and "no_such_flag" in failed
     assert not wait_until(lambda: len(events.of(TBState.STARTING)) > 3, 1.0), "FAILED is final"
     supervisor.stop()
     assert supervisor.state is TBState.STOPPED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,12 @@ TENSORBOARD_VERSION = "2.21.0"
 BASE_PYTHON = Path(sys.executable)
 
 pytestmark = pytest.mark.slow
+
+
+def site_packages(venv: TensorBoardVenv) -> Path:
+    if os.name == "nt":
+        return venv.venv_dir / "Lib" / "site-packages"
+    return next(venv.venv_dir.glob("lib/python*/site-packages"))
 
 
 def tensorboard_version_from(venv: TensorBoardVenv) -> str:
@@ -51,7 +58,8 @@ def copied(built: tuple[TensorBoardVenv, list[str]], tmp_path: Path) -> TensorBo
 
 def test_build_installs_the_pinned_tensorboard(built: tuple[TensorBoardVenv, list[str]]) -> None:
     venv, lines = built
-    assert venv.python == venv.venv_dir / "bin" / "python"
+    expected = ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    assert venv.python == venv.venv_dir / expected
     assert tensorboard_version_from(venv) == TENSORBOARD_VERSION
     assert lines[:2] == ["Creating the TensorBoard environment…",
                          f"Installing TensorBoard {TENSORBOARD_VERSION}…"]
@@ -104,7 +112,7 @@ def test_missing_python_is_rebuilt(copied: TensorBoardVenv) -> None:
 
 def test_corrupt_marker_is_rebuilt(copied: TensorBoardVenv) -> None:
     copied.marker_file.write_text('{"tensorboard": "2.21')
-    shutil.rmtree(next(copied.venv_dir.glob("lib/python*/site-packages/tensorboard")))
+    shutil.rmtree(site_packages(copied) / "tensorboard")
     assert not copied.is_ready()
     copied.ensure()
     assert copied.is_ready()
@@ -142,6 +150,9 @@ def test_pip_killed_mid_install_leaves_no_marker_and_the_rerun_repairs(tmp_path:
     assert not worker.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], SetupError)
     assert f"Installing TensorBoard {TENSORBOARD_VERSION} failed" in str(outcome[0])
+    if os.name != "nt":  # Windows has no signals: TerminateProcess sets an ordinary exit code
+        assert "pip crashed (killed by signal SIGKILL" in str(outcome[0])
+        assert "internet" not in str(outcome[0])
     assert not venv.marker_file.exists()
     assert not venv.is_ready()
 

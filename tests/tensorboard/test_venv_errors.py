@@ -18,7 +18,7 @@ def test_a_python_virtualenv_cannot_use_gets_the_install_python_advice(tmp_path:
     not_python.chmod(0o755)
     venv = TensorBoardVenv(tmp_path / "TensorBoardLauncher" / "venv", not_python)
     with pytest.raises(SetupError) as caught:
-        venv._create()
+        venv._create(copies=False)
     assert not isinstance(caught.value, InternalError)
     message = str(caught.value)
     assert str(not_python) in message and "python.org" in message
@@ -34,7 +34,7 @@ def test_a_crash_inside_virtualenv_is_reported_as_the_launchers_bug(
     monkeypatch.setattr("virtualenv.cli_run", seeder_crash)
     venv = TensorBoardVenv(tmp_path / "TensorBoardLauncher" / "venv", Path(sys.executable))
     with pytest.raises(InternalError) as caught:
-        venv._create()
+        venv._create(copies=False)
     message = str(caught.value)
     assert "DistlibException: Unable to locate finder for 'distlib'" in message
     assert "bug in the launcher" in message

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from tests.ui.test_tray import pytestmark  # noqa: F401 - the same Xvfb skip
 
 from launcher.rvc.paths import LauncherPaths
 from tests.helpers import all_gone, wait_until
+from tests.ui.test_tray import pytestmark  # noqa: F401 - the same Xvfb skip
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
