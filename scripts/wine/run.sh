@@ -37,6 +37,10 @@ wine_lane_test() {
     WINE_LANE_EMBED312="$(winpath "$WINE_EMBED312")"
     WINE_LANE_PIP_WHEEL="$(winpath "$WINE_PIP_WHEEL")"
     export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL
+    # The windowed exe for tests/windows/test_exe.py (scripts/wine/build.sh; cached).
+    wine_build
+    RVC_LAUNCHER_EXE="$(winpath "$WINE_EXE")"
+    export RVC_LAUNCHER_EXE
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"
     (cd "$ROOT" && wpy -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \

@@ -16,9 +16,9 @@ from launcher.tensorboard import zipcompat
 def interpreters() -> list[str]:
     """This Python, and in the Wine lane the embeddable 3.9 whose zipimporter needs the fix."""
     found = [sys.executable]
-    embed39 = os.environ.get("WINE_EMBED39")
+    embed39 = os.environ.get("WINE_LANE_EMBED39")  # untouched: stdlib in python39.zip
     if os.name == "nt" and embed39:
-        found.append("Z:" + embed39.replace("/", "\\") + "\\python.exe")
+        found.append(str(Path(embed39) / "python.exe"))
     return found
 
 

@@ -25,8 +25,8 @@ WAIT_OBJECT_0 = 0
 STILL_ACTIVE = 259
 WM_CLOSE = 0x0010
 WM_COMMAND = 0x0111
-WM_GETTEXT = 0x000D
-WM_GETTEXTLENGTH = 0x000E
+SMTO_ABORTIFHUNG = 0x0002
+SEND_TIMEOUT_MS = 1000
 MN_GETHMENU = 0x01E1
 MF_BYPOSITION = 0x0400
 IDOK = 1
@@ -57,8 +57,10 @@ user32.GetWindowThreadProcessId.argtypes = [wintypes.HWND, ctypes.POINTER(wintyp
 user32.GetClassNameW.argtypes = [wintypes.HWND, wintypes.LPWSTR, ctypes.c_int]
 user32.IsWindowVisible.argtypes = [wintypes.HWND]
 user32.PostMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
-user32.SendMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
-user32.SendMessageW.restype = ctypes.c_ssize_t
+user32.SendMessageTimeoutW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM,
+                                       wintypes.LPARAM, wintypes.UINT, wintypes.UINT,
+                                       ctypes.POINTER(ctypes.c_size_t)]
+user32.GetWindowTextW.argtypes = [wintypes.HWND, wintypes.LPWSTR, ctypes.c_int]
 user32.GetMenuItemCount.argtypes = [wintypes.HMENU]
 user32.GetMenuStringW.argtypes = [wintypes.HMENU, wintypes.UINT, wintypes.LPWSTR, ctypes.c_int,
                                   wintypes.UINT]
@@ -108,10 +110,20 @@ class Window:
     visible: bool
 
 
+def send_message(hwnd: int, message: int, wparam: int = 0, lparam: int = 0) -> int:
+    """SendMessage that gives up after a second: a window whose thread pumps no messages (the
+    one-file bootloader's, while it waits for its child) would block a plain SendMessage."""
+    result = ctypes.c_size_t()
+    if not user32.SendMessageTimeoutW(hwnd, message, wparam, lparam, SMTO_ABORTIFHUNG,
+                                      SEND_TIMEOUT_MS, ctypes.byref(result)):
+        return 0
+    return result.value
+
+
 def window_text(hwnd: int) -> str:
-    length = user32.SendMessageW(hwnd, WM_GETTEXTLENGTH, 0, 0)
-    buffer = ctypes.create_unicode_buffer(max(length, 0) + 1)
-    user32.SendMessageW(hwnd, WM_GETTEXT, len(buffer), ctypes.cast(buffer, ctypes.c_void_p).value)
+    """The caption or control text as the window manager stores it (sends nothing)."""
+    buffer = ctypes.create_unicode_buffer(1024)
+    user32.GetWindowTextW(hwnd, buffer, len(buffer))
     return buffer.value
 
 
@@ -155,7 +167,7 @@ def windows_of(pids: set[int], class_name: str | None = None) -> list[Window]:
 
 def menu_item_texts(menu_window: int) -> list[str]:
     """The item texts of an open popup menu, read through its window (MN_GETHMENU)."""
-    menu = user32.SendMessageW(menu_window, MN_GETHMENU, 0, 0)
+    menu = send_message(menu_window, MN_GETHMENU)
     texts = []
     for position in range(max(user32.GetMenuItemCount(menu), 0)):
         buffer = ctypes.create_unicode_buffer(256)
