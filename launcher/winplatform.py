@@ -88,6 +88,15 @@ def long_paths_enabled() -> bool:
     return long_paths_from_registry_value(value)
 
 
+def end_this_process(code: int) -> None:
+    """Ends the process at once: TerminateProcess on Windows (os._exit runs ExitProcess, which
+    under Wine waited forever with the tray's popup menu open), os._exit elsewhere."""
+    if IS_WINDOWS:
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32.TerminateProcess(kernel32.GetCurrentProcess(), code)
+    os._exit(code)
+
+
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:
     if IS_WINDOWS:
         ctypes.windll.user32.MessageBoxW(None, text, title, message_box_style(is_error))  # type: ignore[attr-defined]

@@ -15,9 +15,11 @@ from collections.abc import Callable
 
 import psutil
 
+from launcher import winplatform
+
 log = logging.getLogger(__name__)
 
-FORCED_EXIT_AFTER = 15.0  # seconds for a clean quit before the process ends itself
+FORCED_EXIT_AFTER = 10.0  # seconds for a clean quit before the process ends itself
 
 
 def is_onefile_child(frozen: bool, bundle_dir: str | None) -> bool:
@@ -28,7 +30,8 @@ def is_onefile_child(frozen: bool, bundle_dir: str | None) -> bool:
     return bundle_dir.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].startswith("_MEI")
 
 
-def watch_bootloader(quit_event: threading.Event, exit_now: Callable[[int], None] = os._exit
+def watch_bootloader(quit_event: threading.Event,
+                     exit_now: Callable[[int], None] = winplatform.end_this_process
                      ) -> threading.Thread | None:
     """When this is a one-file child, a thread that sets `quit_event` if the bootloader dies,
     and ends the process if the quit does not finish in time. None otherwise."""
@@ -51,7 +54,14 @@ def watch_bootloader(quit_event: threading.Event, exit_now: Callable[[int], None
             return
         log.warning("the exe's bootloader (pid %s) was killed; quitting", bootloader.pid)
         quit_event.set()
-        threading.Timer(FORCED_EXIT_AFTER, exit_now, args=(1,)).start()
+
+        def force_exit() -> None:
+            log.warning("quitting took over %.0f s; ending the process", FORCED_EXIT_AFTER)
+            exit_now(1)
+
+        timer = threading.Timer(FORCED_EXIT_AFTER, force_exit)
+        timer.daemon = True
+        timer.start()
 
     thread = threading.Thread(target=watch, name="bootloader-watch", daemon=True)
     thread.start()
