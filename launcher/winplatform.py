@@ -24,6 +24,7 @@ MB_OK_ICONWARNING = 0x00000030
 MB_TOPMOST = 0x00040000
 LONG_PATHS_KEY = r"SYSTEM\CurrentControlSet\Control\FileSystem"
 MAX_PATH = 260
+WM_CANCELMODE = 0x001F
 
 
 def child_creation_flags(windows: bool = IS_WINDOWS, suspended: bool = False) -> int:
@@ -86,6 +87,12 @@ def long_paths_enabled() -> bool:
     except OSError:
         return False
     return long_paths_from_registry_value(value)
+
+
+def cancel_menu_mode(window: int) -> None:
+    """Posts WM_CANCELMODE: the window's thread leaves an open popup menu."""
+    if IS_WINDOWS:
+        ctypes.windll.user32.PostMessageW(window, WM_CANCELMODE, 0, 0)  # type: ignore[attr-defined]
 
 
 def end_this_process(code: int) -> None:

@@ -26,6 +26,7 @@ STILL_ACTIVE = 259
 WM_CLOSE = 0x0010
 WM_COMMAND = 0x0111
 SMTO_ABORTIFHUNG = 0x0002
+WM_GETTEXT = 0x000D
 SEND_TIMEOUT_MS = 1000
 MN_GETHMENU = 0x01E1
 MF_BYPOSITION = 0x0400
@@ -121,9 +122,11 @@ def send_message(hwnd: int, message: int, wparam: int = 0, lparam: int = 0) -> i
 
 
 def window_text(hwnd: int) -> str:
-    """The caption or control text as the window manager stores it (sends nothing)."""
-    buffer = ctypes.create_unicode_buffer(1024)
+    """The caption or control text: as stored, else asked for with WM_GETTEXT (timed out)."""
+    buffer = ctypes.create_unicode_buffer(4096)
     user32.GetWindowTextW(hwnd, buffer, len(buffer))
+    if not buffer.value:
+        send_message(hwnd, WM_GETTEXT, len(buffer), ctypes.addressof(buffer))
     return buffer.value
 
 
