@@ -23,6 +23,7 @@ SEE_MASK_NOASYNC = 0x00000100
 SW_SHOWNORMAL = 1
 WAIT_OBJECT_0 = 0
 STILL_ACTIVE = 259
+PROCESS_TERMINATE = 0x0001
 WM_CLOSE = 0x0010
 WM_COMMAND = 0x0111
 SMTO_ABORTIFHUNG = 0x0002
@@ -51,6 +52,8 @@ kernel32.WaitForSingleObject.argtypes = [wintypes.HANDLE, wintypes.DWORD]
 kernel32.GetExitCodeProcess.argtypes = [wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD)]
 kernel32.TerminateProcess.argtypes = [wintypes.HANDLE, wintypes.UINT]
 kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+kernel32.OpenProcess.restype = wintypes.HANDLE
 WNDENUMPROC = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.HWND, wintypes.LPARAM)
 user32.EnumWindows.argtypes = [WNDENUMPROC, wintypes.LPARAM]
 user32.EnumChildWindows.argtypes = [wintypes.HWND, WNDENUMPROC, wintypes.LPARAM]
@@ -88,6 +91,14 @@ class StartedProcess:
 
     def close(self) -> None:
         kernel32.CloseHandle(self.handle)
+
+
+def kill_pid(pid: int) -> None:
+    """TerminateProcess by pid (psutil may fail to open a process under Wine); no error if gone."""
+    handle = kernel32.OpenProcess(PROCESS_TERMINATE, False, pid)
+    if handle:
+        kernel32.TerminateProcess(handle, 1)
+        kernel32.CloseHandle(handle)
 
 
 def double_click(program: Path) -> StartedProcess:

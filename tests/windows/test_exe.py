@@ -11,7 +11,6 @@ leaves no process behind when TerminateProcess ends the exe. The lane builds the
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -138,8 +137,7 @@ def no_process_left_behind() -> Iterator[None]:
     yield
     for tree in STARTED:
         for pid in tree.pids:
-            with contextlib.suppress(psutil.Error):
-                psutil.Process(pid).kill()
+            desktop.kill_pid(pid)
     STARTED.clear()
 
 
