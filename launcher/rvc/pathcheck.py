@@ -31,7 +31,7 @@ plain path such as `C:\\RVC`.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -138,14 +138,15 @@ def _under(path: Path, folder: str) -> bool:
 def is_writable(folder: Path) -> bool:
     """Creates and deletes a file: what the launcher must do there. os.access cannot answer:
     it ignores Windows ACLs, and on Windows it reads the read-only attribute, which Windows
-    itself ignores on folders."""
+    itself ignores on folders. Not tempfile.mkstemp either: on Windows it takes "access
+    denied" for a name clash and tries the next name, for ever, in a folder an ACL closes."""
+    probe = folder / f".launcher-write-test-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        handle, name = tempfile.mkstemp(prefix=".launcher-write-test-", dir=folder)
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except OSError:
         return False
-    os.close(handle)
     try:
-        os.unlink(name)
+        os.unlink(probe)
     except OSError:
         return False
     return True

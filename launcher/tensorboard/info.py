@@ -80,12 +80,11 @@ def is_ours(info: TensorBoardInfo, logdir: Path) -> bool:
 
 def looks_like_tensorboard(cmdline: Sequence[str]) -> bool:
     """`python -m tensorboard.main ...`, the launcher's bootstrap, or a `tensorboard[.exe]`
-    script; not merely a path with "tensorboard" in it (tests/tensorboard/...)."""
-    for argument in cmdline:
-        name = PureWindowsPath(argument).name.lower()  # splits on both / and \
-        if name.removesuffix(".exe") == "tensorboard" or "tensorboard.main" in argument:
-            return True
-    return False
+    program or script; not any command with a folder named tensorboard in it."""
+    if any("tensorboard.main" in argument for argument in cmdline):
+        return True
+    programs = [PureWindowsPath(argument).name.lower() for argument in cmdline[:2]]
+    return any(name.removesuffix(".exe") == "tensorboard" for name in programs)
 
 
 def is_alive(pid: int) -> bool:

@@ -129,7 +129,7 @@ def test_stale_info_files_of_ours_are_cleaned_and_others_kept(tmp_path: Path) ->
     other_logdir = _info_file(tmp_path, dead + 2, tmp_path / "other", ours)
     (tmp_path / "pid-9.info").write_text("{not json")
     lookalike = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
-                                  "tensorboard"])
+                                  "-m", "tensorboard.main"])
     try:
         live = _info_file(tmp_path, lookalike.pid, logdir, ours)
         assert sorted(tbinfo.clean_stale(logdir, directory=tmp_path)) == sorted(
@@ -149,6 +149,8 @@ def test_cache_key_that_cannot_be_read_means_not_ours(tmp_path: Path) -> None:
     assert not tbinfo.is_ours(info, tmp_path)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="the POSIX stdin watchdog and Rust data server; "
+                    "Windows uses the job object (tests/windows/test_winapi.py)")
 def test_watchdog_bootstrap_ends_tensorboard_and_data_server_when_its_pipe_closes(
         tensorboard_python: Path, demo_rvc: Path, tmp_path: Path) -> None:
     """The macOS measure, run for real on Linux: EOF on stdin ends the whole tree."""
@@ -181,6 +183,7 @@ def test_watchdog_bootstrap_ends_tensorboard_and_data_server_when_its_pipe_close
     (["/venv/bin/python", "/venv/bin/tensorboard", "--logdir", "x"], True),
     (["python", "-m", "pytest", "tests/tensorboard/test_process.py",
       "--ignore=tests/tensorboard/test_dashboard_browser.py"], False),
+    (["python", "-m", "pytest", "tests/core", "tests/tensorboard"], False),
     ([r"C:\tensorboard-runs\python.exe", "train.py"], False),
 ])
 def test_a_tensorboard_is_told_from_its_command_line_alone(
