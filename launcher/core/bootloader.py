@@ -31,7 +31,7 @@ def is_onefile_child(frozen: bool, bundle_dir: str | None) -> bool:
 
 
 def watch_bootloader(quit_event: threading.Event,
-                     exit_now: Callable[[int], None] = winplatform.end_this_process
+                     end_later: Callable[[float], None] = winplatform.end_this_process_after
                      ) -> threading.Thread | None:
     """When this is a one-file child, a thread that sets `quit_event` if the bootloader dies,
     and ends the process if the quit does not finish in time. None otherwise."""
@@ -52,16 +52,13 @@ def watch_bootloader(quit_event: threading.Event,
                 pass
         if quit_event.is_set():
             return
-        log.warning("the exe's bootloader (pid %s) was killed; quitting", bootloader.pid)
+        try:
+            end_later(FORCED_EXIT_AFTER)  # armed first: a stuck quit may stop Python itself
+        except OSError as exc:
+            log.warning("no forced exit for a stuck quit: %s", exc)
+        log.warning("the exe's bootloader (pid %s) was killed; quitting (at most %.0f s)",
+                    bootloader.pid, FORCED_EXIT_AFTER)
         quit_event.set()
-
-        def force_exit() -> None:
-            log.warning("quitting took over %.0f s; ending the process", FORCED_EXIT_AFTER)
-            exit_now(1)
-
-        timer = threading.Timer(FORCED_EXIT_AFTER, force_exit)
-        timer.daemon = True
-        timer.start()
 
     thread = threading.Thread(target=watch, name="bootloader-watch", daemon=True)
     thread.start()

@@ -25,7 +25,7 @@ def test_a_bundle_without_its_lock_is_reported_as_a_crash(
     with pytest.raises(InternalError) as caught:
         core.prepare_venv()
     message = str(caught.value)
-    assert "FileNotFoundError" in message and str(missing) in message
+    assert "FileNotFoundError" in message and missing.name in message
     assert "bug in the launcher" in message and str(rvc.paths.log_file) in message
 
     core.start()  # the tray's path: the error state carries the same message, not a silent stop
