@@ -101,7 +101,7 @@ def pip_processes(root_pid: int) -> list[psutil.Process]:
         try:
             if "pip" in process.cmdline():
                 found.append(process)
-        except psutil.Error:
+        except (psutil.Error, OSError):  # under Wine some cmdlines raise PermissionError
             continue
     return found
 

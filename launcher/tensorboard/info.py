@@ -96,7 +96,7 @@ def is_alive(pid: int) -> bool:
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
         return looks_like_tensorboard(process.cmdline())
-    except psutil.AccessDenied:
+    except (psutil.AccessDenied, PermissionError):  # Wine: ReadProcessMemory may be denied
         return True
     except psutil.Error:
         return False

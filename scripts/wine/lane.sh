@@ -33,7 +33,8 @@
 #                    Copy these, never change them in place. tests/windows/embedpython.py turns
 #                    a copy into a realistic RVC/Applio Python (site-packages, pip; the 3.12
 #                    Wine quirk 4 worked round in the copy, never in the product).
-#   WINE_PIP_WHEEL   A pip wheel (Linux path) to bootstrap pip into such a copy.
+#   WINE_PIP_WHEEL   A pip wheel (Linux path) to bootstrap pip into such a copy (3.10+).
+#   WINE_PIP_WHEEL39 The newest pip wheel that still runs on Python 3.9 (for the 3.9 copy).
 #   WINE_CACHE, WINEPREFIX, DISPLAY
 
 WINE_CACHE="${WINE_LANE_CACHE:-$ROOT/.cache/wine}"
@@ -182,6 +183,11 @@ wine_setup() {
             env -u PIP_CACHE_DIR python3 -m pip download -q --no-deps --only-binary :all: \
                 pip -d "$WINE_CACHE/dl" 2>&1 | grep -v "^WARNING: Location" || true
         fi
+        if ! ls "$WINE_CACHE"/dl/py39/pip-*.whl >/dev/null 2>&1; then
+            env -u PIP_CACHE_DIR python3 -m pip download -q --no-deps --only-binary :all: \
+                --python-version 3.9 pip -d "$WINE_CACHE/dl/py39" 2>&1 \
+                | grep -v "^WARNING: Location" || true
+        fi
         _wine_set_pip_wheel
         _wine_prefix
         _wine_runner
@@ -194,5 +200,6 @@ wine_setup() {
 
 _wine_set_pip_wheel() {
     WINE_PIP_WHEEL="$(ls "$WINE_CACHE"/dl/pip-*.whl 2>/dev/null | sort -V | tail -1)"
-    export WINE_PIP_WHEEL WINE_PY311 WINE_EMBED39 WINE_EMBED312 WINE_CACHE
+    WINE_PIP_WHEEL39="$(ls "$WINE_CACHE"/dl/py39/pip-*.whl 2>/dev/null | sort -V | tail -1)"
+    export WINE_PIP_WHEEL WINE_PIP_WHEEL39 WINE_PY311 WINE_EMBED39 WINE_EMBED312 WINE_CACHE
 }

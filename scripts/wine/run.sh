@@ -28,6 +28,22 @@ _wine_readonly_folder() {
     fi
 }
 
+# Windows processes of this prefix still running (Wine's own services aside).
+_wine_report_leftovers() {
+    local pid args found=0
+    for pid in $(grep -lz "^WINEPREFIX=$WINEPREFIX\$" /proc/[0-9]*/environ 2>/dev/null \
+                 | cut -d/ -f3); do
+        args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
+        case "$args" in
+            *wineserver*|*services.exe*|*winedevice.exe*|*plugplay.exe*|*explorer.exe*|\
+            *svchost.exe*|*rpcss.exe*|*tabtip.exe*|*conhost.exe*|"") continue ;;
+        esac
+        found=1
+        echo "wine lane: left running after the tests: pid $pid: ${args:0:160}"
+    done
+    return 0
+}
+
 wine_lane_test() {
     local t0=$SECONDS rc=0 log summary
     wine_setup
@@ -36,15 +52,27 @@ wine_lane_test() {
     WINE_LANE_EMBED39="$(winpath "$WINE_EMBED39")"
     WINE_LANE_EMBED312="$(winpath "$WINE_EMBED312")"
     WINE_LANE_PIP_WHEEL="$(winpath "$WINE_PIP_WHEEL")"
-    export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL
+    WINE_LANE_PIP_WHEEL39="$(winpath "$WINE_PIP_WHEEL39")"
+    export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL WINE_LANE_PIP_WHEEL39
     # The windowed exe for tests/windows/test_exe.py (scripts/wine/build.sh; cached).
     wine_build
     RVC_LAUNCHER_EXE="$(winpath "$WINE_EXE")"
     export RVC_LAUNCHER_EXE
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"
-    (cd "$ROOT" && wpy -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \
-        "${WINE_LANE_PYTEST_ARGS[@]}" "${@:-${WINE_LANE_TESTS[@]}}") | tee "$log" || rc=$?
+    # Through a FIFO rather than wpy's pipe: a Windows process a test left running would hold
+    # the pipe open and the lane would wait for it for ever. Those are listed, then ended.
+    local fifo
+    fifo="$(mktemp -u)"
+    mkfifo "$fifo"
+    tee "$log" <"$fifo" &
+    local tee_pid=$!
+    (cd "$ROOT" && wine "$WINE_PY311" -m pytest -q -rfEs -p no:cacheprovider --timeout 240 \
+        "${WINE_LANE_PYTEST_ARGS[@]}" "${@:-${WINE_LANE_TESTS[@]}}") >"$fifo" 2>&1 || rc=$?
+    _wine_report_leftovers
+    wineserver -k >/dev/null 2>&1 || true
+    wait "$tee_pid" || true
+    rm -f "$fifo"
     chattr -i "$WINE_CACHE/readonly-folder" 2>/dev/null || true
     summary="$(grep -E '^=*\s*[0-9]+ (passed|failed|error)' "$log" | tail -1 \
         | sed -E 's/^=+ *//; s/ *=+$//; s/ in [0-9.]+s.*$//')"

@@ -4,7 +4,7 @@ An RVC WebUI `runtime\\` folder is an embeddable CPython 3.9 that its packager o
 `python39._pth` lists `Lib\\site-packages` and has `import site`, and pip is installed there
 (RVC's own guides run `runtime\\python.exe -m pip install ...`). Applio's `env\\` is a 3.12.
 The Wine lane (scripts/wine/run.sh) hands the untouched embeddable folders and a pip wheel to
-the tests through WINE_LANE_EMBED39, WINE_LANE_EMBED312 and WINE_LANE_PIP_WHEEL.
+the tests through WINE_LANE_EMBED39, WINE_LANE_EMBED312, WINE_LANE_PIP_WHEEL(39).
 
 What virtualenv needs from such a Python, and gets from it: `sys._base_executable`, the
 stdlib (here inside `python3X.zip`, which virtualenv's Windows creator copies into the venv),
@@ -60,14 +60,15 @@ def make_rvc_python(destination: Path, version: str, *, with_pip: bool = True) -
         (destination / "sitecustomize.py").write_text(WINE_SITECUSTOMIZE, encoding="utf-8")
     python = destination / "python.exe"
     if with_pip:
-        install_pip(python)
+        install_pip(python, version)
     return python
 
 
-def install_pip(python: Path) -> None:
-    wheel = os.environ.get("WINE_LANE_PIP_WHEEL", "")
+def install_pip(python: Path, version: str) -> None:
+    variable = "WINE_LANE_PIP_WHEEL39" if version == "3.9" else "WINE_LANE_PIP_WHEEL"
+    wheel = os.environ.get(variable, "")
     if not wheel:
-        pytest.skip("needs a pip wheel in WINE_LANE_PIP_WHEEL (scripts/dev wine-test)")
+        pytest.skip(f"needs a pip wheel in {variable} (scripts/dev wine-test)")
     bootstrap = ("import sys; sys.path.insert(0, sys.argv[1]); "
                  "from pip._internal.cli.main import main; "
                  "sys.exit(main(['install', '-q', '--no-index', '--no-warn-script-location', "
