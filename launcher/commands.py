@@ -67,6 +67,7 @@ def setup(rvc: RvcFolder, python: Path | None) -> int:
 def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool,
         demo_training: bool = False) -> int:
     from launcher.core.app import LauncherCore
+    from launcher.core.bootloader import watch_bootloader
     from launcher.core.instance import SingleInstance, request_open_dashboard
     from launcher.ui.messages import show_error
 
@@ -85,6 +86,7 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
     core = LauncherCore(rvc, settings, base_python=python, open_url=open_url,
                         open_on_ready=browser and tray)
     instance.serve(core.open_dashboard)
+    watch_bootloader(core.quit_requested)
     if demo_training:
         _start_demo_training(core)
     try:

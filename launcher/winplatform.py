@@ -29,6 +29,9 @@ DETACHED_PROCESS = 0x00000008
 LONG_PATHS_KEY = r"SYSTEM\CurrentControlSet\Control\FileSystem"
 MAX_PATH = 260
 DRIVE_REMOTE = 4
+WM_CANCELMODE = 0x001F
+WT_EXECUTEONLYONCE = 0x00000008
+CURRENT_PROCESS = -1  # GetCurrentProcess()'s pseudo handle
 
 
 def child_creation_flags(windows: bool = IS_WINDOWS, suspended: bool = False) -> int:
@@ -135,6 +138,48 @@ def long_paths_enabled() -> bool:
     except OSError:
         return False
     return long_paths_from_registry_value(value)
+
+
+def cancel_menu_mode(window: int) -> None:
+    """Posts WM_CANCELMODE: the window's thread leaves an open popup menu."""
+    if IS_WINDOWS:
+        ctypes.windll.user32.PostMessageW(window, WM_CANCELMODE, 0, 0)  # type: ignore[attr-defined]
+
+
+def end_this_process(code: int) -> None:
+    """Ends the process at once: TerminateProcess on Windows (os._exit runs ExitProcess, which
+    under Wine waited forever with the tray's popup menu open), os._exit elsewhere."""
+    if IS_WINDOWS:
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32.TerminateProcess(kernel32.GetCurrentProcess(), code)
+    os._exit(code)
+
+
+def end_this_process_after(seconds: float) -> None:
+    """Ends the process in `seconds` whatever Python is doing: a timer-queue timer whose callback
+    is TerminateProcess itself (its two arguments are the callback's: the current-process
+    handle, then TimerOrWaitFired = 1 as the exit code), so no Python code, lock or GIL is
+    needed when it fires. Under Wine a stuck quit kept even a Python timer thread from running.
+    Elsewhere a daemon thread calls os._exit."""
+    if not IS_WINDOWS:
+        import threading
+
+        timer = threading.Timer(seconds, os._exit, args=(1,))
+        timer.daemon = True
+        timer.start()
+        return
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.CreateTimerQueueTimer.argtypes = [
+        ctypes.POINTER(wintypes.HANDLE), wintypes.HANDLE, ctypes.c_void_p, ctypes.c_void_p,
+        wintypes.DWORD, wintypes.DWORD, wintypes.ULONG]
+    terminate = ctypes.cast(kernel32.TerminateProcess, ctypes.c_void_p)
+    timer = wintypes.HANDLE()
+    if not kernel32.CreateTimerQueueTimer(ctypes.byref(timer), None, terminate,
+                                          ctypes.c_void_p(CURRENT_PROCESS),
+                                          int(seconds * 1000), 0, WT_EXECUTEONLYONCE):
+        raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
 
 
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:

@@ -275,6 +275,31 @@ def test_binary_serves_tensorboard_and_stops_cleanly_on_sigterm(
 
 
 @frozen
+def test_a_hard_kill_of_the_bootloader_takes_the_app_and_tensorboard_down(
+        frozen_binary: Path,
+        prepared_rvc: tuple[Path, subprocess.CompletedProcess[str], float]) -> None:
+    root, setup_result, _ = prepared_rvc
+    assert setup_result.returncode == 0, setup_result.stdout + setup_result.stderr
+    running = RunningBinary.start([str(frozen_binary), "--rvc-dir", str(root), "--no-tray",
+                                   "--no-browser", "--python", str(real_python())])
+    try:
+        assert wait_until(lambda: running.url is not None or running.process.poll() is not None,
+                          timeout=120), running.output()
+        assert running.url is not None, running.output()
+        tree = [running.process.pid,
+                *(p.pid for p in psutil.Process(running.process.pid).children(recursive=True))]
+        assert len(tree) >= 3, "expected the bootloader, the app and TensorBoard"
+        running.process.kill()  # SIGKILL of the process the user started: the bootloader
+        running.process.wait(timeout=10)
+        assert wait_until(lambda: not any(alive(pid) for pid in tree), timeout=20), (
+            [pid for pid in tree if alive(pid)], running.output())
+    finally:
+        for pid in tree if "tree" in locals() else []:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                psutil.Process(pid).kill()
+
+
+@frozen
 def test_binary_refuses_itself_as_the_python(frozen_binary: Path, tmp_path: Path) -> None:
     root = create_demo_rvc(tmp_path / "RVC")
     result = subprocess.run([str(frozen_binary), "setup", "--rvc-dir", str(root),

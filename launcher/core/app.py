@@ -31,7 +31,7 @@ from launcher.tensorboard.dashboard import (
 )
 from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from launcher.tensorboard.venv import TensorBoardVenv
-from launcher.util.errors import SetupError
+from launcher.util.errors import SetupError, internal_failure
 
 if TYPE_CHECKING:
     from launcher.advisor.analysis import Advisor, ModelReport
@@ -188,7 +188,18 @@ class LauncherCore:
                 self._watcher.stop()
 
     def prepare_venv(self) -> Path:
-        """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError."""
+        """Find a base Python and make sure the TensorBoard venv is ready; raises SetupError,
+        an InternalError for a crash of the launcher's own code."""
+        try:
+            return self._prepare_venv()
+        except SetupError:
+            raise
+        except Exception as exc:
+            log.exception("setup crashed")
+            raise internal_failure("setting up TensorBoard", exc,
+                                   self.rvc.paths.log_file) from exc
+
+    def _prepare_venv(self) -> Path:
         venv_dir = self.rvc.paths.venv_dir
         built = None
         if self._base_python_override is None:

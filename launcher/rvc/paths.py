@@ -9,6 +9,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 IS_WINDOWS = os.name == "nt"
 LAUNCHER_DIR_NAME = "TensorBoardLauncher"
+LAUNCHER_LOG_NAME = "launcher.log"
 LEGACY_VENV_NAME = "tensorboard_venv"
 
 
@@ -61,7 +62,7 @@ class LauncherPaths:
 
     @property
     def log_file(self) -> Path:
-        return self.launcher_dir / "launcher.log"
+        return self.launcher_dir / LAUNCHER_LOG_NAME
 
     @property
     def tensorboard_log_file(self) -> Path:

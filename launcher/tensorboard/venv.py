@@ -23,17 +23,18 @@ import os
 import re
 import shutil
 import subprocess
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 from launcher import winplatform
 from launcher.i18n import _
 from launcher.rvc import paths
-from launcher.rvc.paths import LAUNCHER_DIR_NAME
-from launcher.tensorboard import pluginwheel
+from launcher.rvc.paths import LAUNCHER_DIR_NAME, LAUNCHER_LOG_NAME
+from launcher.tensorboard import pluginwheel, zipcompat
 from launcher.tensorboard.exitcodes import describe_exit, is_crash
 from launcher.tensorboard.process import spawn_plan, start_child
-from launcher.util.errors import SetupError
+from launcher.util.errors import SetupError, internal_failure
 from launcher.util.jsonfile import write_json
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ def pinned_tensorboard_version(requirements_text: str) -> str:
     if match is None:
         raise ValueError("the requirements file pins no tensorboard version")
     return match.group(1)
+
+
+def is_interpreter_rejected(error: BaseException) -> bool:
+    """virtualenv found the base Python unusable: its discovery raised, or said it found none."""
+    if isinstance(error, RuntimeError) and str(error).startswith("failed to find interpreter"):
+        return True
+    return any("python_discovery" in Path(frame.f_code.co_filename).parts
+               for frame, _ in traceback.walk_tb(error.__traceback__))
 
 
 def _pyvenv_home(venv_dir: Path) -> Path | None:
@@ -162,6 +171,7 @@ class TensorBoardVenv:
             self._remove_old()
             say("Creating the TensorBoard environment…")
             self._create_and_check(copies=winplatform.IS_WINDOWS)
+            zipcompat.install(self.venv_dir)
             say(f"Installing TensorBoard {self.tensorboard_version}…")
             self._install(say)
             say(f"Checking TensorBoard {self.tensorboard_version}…")
@@ -258,10 +268,15 @@ class TensorBoardVenv:
         try:
             cli_run(args, setup_logging=False, env=self._child_env())
         except (Exception, SystemExit) as exc:
-            raise SetupError(
-                f"Could not create the TensorBoard environment with {self.base_python} ({exc}); "
-                "install Python 3.11 from python.org or pass --python with another "
-                "python.exe.") from exc
+            log.exception("virtualenv failed")
+            if is_interpreter_rejected(exc):
+                raise SetupError(
+                    f"Could not create the TensorBoard environment: virtualenv cannot use "
+                    f"{self.base_python} ({exc}); install Python 3.11 from python.org or pass "
+                    "--python with another python.exe.") from exc
+            # The base Python answered the launcher's probe, so anything else is ours.
+            raise internal_failure("creating the TensorBoard environment", exc,
+                                   self.venv_dir.parent / LAUNCHER_LOG_NAME) from exc
         if not self.python.is_file():
             raise SetupError(
                 f"Creating the TensorBoard environment with {self.base_python} made no "

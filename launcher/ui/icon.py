@@ -10,6 +10,8 @@ from launcher.core.state import AppState, Phase
 from launcher.i18n import _
 
 TOOLTIP_LIMIT = 127  # Windows NOTIFYICONDATA.szTip holds 128 UTF-16 units with the NUL
+BALLOON_TEXT_LIMIT = 255  # szInfo: 256 with the NUL (pystray raises ValueError beyond it)
+BALLOON_TITLE_LIMIT = 63  # szInfoTitle: 64 with the NUL
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
 APP_TITLE = "RVC TensorBoard"
 SUPERSAMPLE = 4
@@ -124,6 +126,12 @@ def shorten(text: str, limit: int) -> str:
             break
         kept += char
     return kept.rstrip() + "…"
+
+
+def balloon_text(title: str, message: str) -> tuple[str, str]:
+    """A notification's title and message cut to what a Windows balloon holds; the whole
+    message stays in the log and the menu."""
+    return shorten(title, BALLOON_TITLE_LIMIT), shorten(message, BALLOON_TEXT_LIMIT)
 
 
 def tooltip_text(state: AppState) -> str:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from launcher import winplatform
 from launcher.core.state import AppState, Phase
-from launcher.ui.icon import APP_TITLE, draw_icon, tooltip_text
+from launcher.ui.icon import APP_TITLE, balloon_text, draw_icon, tooltip_text
 from launcher.ui.menu import CoreView, MenuEntry, build_menu
 
 if TYPE_CHECKING:
@@ -47,6 +48,15 @@ def title_for_backend(text: str, backend_module: str) -> str:
     if backend_module.endswith("_xorg"):
         return text.replace("…", "...").encode("latin-1", "replace").decode("latin-1")
     return text
+
+
+def close_open_menu(icon: Any) -> None:
+    """win32: a popup menu left open runs a modal loop in the icon's thread that the stop
+    message never ends (under Wine the process then hung on exit); WM_CANCELMODE to the
+    menu's owner window closes it, as clicking elsewhere would."""
+    owner = getattr(icon, "_menu_hwnd", None)  # only pystray's win32 backend has one
+    if owner:
+        winplatform.cancel_menu_mode(owner)
 
 
 def menu_text(text: str, windows: bool = sys.platform == "win32") -> str:
@@ -226,6 +236,7 @@ class TrayShell:
         if render is not None and render is not threading.current_thread():
             render.join(RENDER_JOIN_TIMEOUT)
         if self.icon is not None:
+            close_open_menu(self.icon)
             try:
                 self.icon.stop()
             except Exception:
@@ -294,7 +305,8 @@ class TrayShell:
         if icon is None or self._stopping.is_set() or not icon.HAS_NOTIFICATION:
             log.info("notification (no balloon here): %s: %s", title, message)
             return
+        title, message = balloon_text(title or APP_TITLE, message)
         try:
-            icon.notify(message, title or APP_TITLE)
+            icon.notify(message, title)
         except Exception:
             log.exception("could not show the notification %r", title)

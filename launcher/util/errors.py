@@ -5,3 +5,15 @@ from __future__ import annotations
 
 class SetupError(Exception):
     """str(exc) is the plain message shown to the user (what is wrong + what to do)."""
+
+
+class InternalError(SetupError):
+    """The launcher's own code failed: a bug to report, not something the user set up wrong."""
+
+
+def internal_failure(doing: str, error: BaseException, log_file: object) -> InternalError:
+    """The message for a crash inside the launcher: it says whose fault it is and the error."""
+    return InternalError(
+        f"The launcher crashed while {doing} ({type(error).__name__}: {error}). This is a bug "
+        "in the launcher, not a problem with your Python, your RVC folder or your internet "
+        f"connection; please report it and attach {log_file}.")

@@ -77,6 +77,10 @@ wine_lane_test() {
     WINE_LANE_PIP_WHEEL="$(winpath "$WINE_PIP_WHEEL")"
     WINE_LANE_PIP_WHEEL39="$(winpath "$WINE_PIP_WHEEL39")"
     export WINE_LANE_EMBED39 WINE_LANE_EMBED312 WINE_LANE_PIP_WHEEL WINE_LANE_PIP_WHEEL39
+    # The windowed exe for tests/windows/test_exe.py (scripts/wine/build.sh; cached).
+    wine_build
+    RVC_LAUNCHER_EXE="$(winpath "$WINE_EXE")"
+    export RVC_LAUNCHER_EXE
     mkdir -p "$ROOT/artifacts/wine"
     log="$ROOT/artifacts/wine/pytest.log"
     # Through a FIFO rather than wpy's pipe: a Windows process a test left running would hold

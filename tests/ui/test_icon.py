@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from itertools import combinations
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from launcher.ui.icon import (
     ICO_SIZES,
     PHASE_COLOURS,
     TOOLTIP_LIMIT,
+    balloon_text,
     contact_sheet,
     draw_icon,
     shorten,
@@ -115,3 +117,18 @@ def test_contact_sheet_for_people_to_look_at() -> None:
     sheet = contact_sheet(REPO / "artifacts" / "icons.png")
     with Image.open(sheet) as image:
         assert image.width == len(Phase) * (64 + 8) * 4
+
+
+def test_a_long_setup_error_fits_a_windows_balloon() -> None:
+    # Under Wine a 611-character "TensorBoard keeps crashing" message made pystray raise
+    # "string too long (611, maximum length 256)" and no balloon showed.
+    title, message = balloon_text("TensorBoard failed", "Traceback line\n" * 60)
+    assert utf16_length(message) <= 255 and message.endswith("…")
+    assert balloon_text("T" * 100, "m")[0].endswith("…")
+    if sys.platform == "win32":  # the lane: pystray's own structure takes them
+        import ctypes
+
+        from pystray._util import win32
+
+        win32.NOTIFYICONDATAW(cbSize=ctypes.sizeof(win32.NOTIFYICONDATAW), szInfo=message,
+                              szInfoTitle=title)
