@@ -144,15 +144,15 @@ def not_an_rvc_folder(root: Path, implicit: bool, windowed: bool, argv: list[str
         from launcher.ui.relocate import PICK_FIX, PICKER_TITLE, choose_rvc_folder_and_move
 
         return choose_rvc_folder_and_move(
-            not_rvc_sentence(root, PICK_FIX, windows), argv,
+            not_rvc_sentence(root, _(PICK_FIX), windows), argv,
             ask=lambda text: winplatform.ask_yes_no(APP_NAME, text),
-            pick=lambda: winplatform.pick_folder(PICKER_TITLE),
+            pick=lambda: winplatform.pick_folder(_(PICKER_TITLE)),
             alert=lambda message: show_error(message, windowed))
     if not implicit:
-        fix = "pass --rvc-dir with your RVC folder (the one with logs, runtime or env)"
+        fix = _("pass --rvc-dir with your RVC folder (the one with logs, runtime or env)")
     elif is_frozen():
-        fix = "move the launcher into your RVC folder and start it there"
+        fix = _("move the launcher into your RVC folder and start it there")
     else:
-        fix = "run it in your RVC folder or pass --rvc-dir with your RVC folder"
+        fix = _("run it in your RVC folder or pass --rvc-dir with your RVC folder")
     show_error(not_rvc_sentence(root, fix, windows), windowed)
     return EXIT_BAD_INPUT

@@ -265,11 +265,12 @@ class LauncherCore:
         if port is None or port == last:
             return
         if last is not None:
-            self._notify("TensorBoard moved to another port",
-                         f"Port {last}, used last time, is taken by another program, so "
-                         f"TensorBoard now runs on port {port}. The dashboard's own settings "
-                         "belong to the old port: the launcher sets Reload data and ignore "
-                         "outliers again; anything else you changed there starts fresh.")
+            self._notify(_("TensorBoard moved to another port"),
+                         _("Port {last}, used last time, is taken by another program, so "
+                           "TensorBoard now runs on port {port}. The dashboard's own settings "
+                           "belong to the old port: the launcher sets Reload data and ignore "
+                           "outliers again; anything else you changed there starts fresh.").format(
+                               last=last, port=port))
         self.settings.last_port = port
         try:
             self.settings.save(self.rvc.paths.settings_file)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
+from launcher.i18n import _
 from launcher.rvc.folder import DISTRIBUTIONS, UNKNOWN, Distribution, detect_distribution
 
 # Signs that a folder under logs/ is a model RVC trained or prepared (not some other app's logs).
@@ -75,17 +76,17 @@ def _shown(relative: str, windows: bool) -> str:
 def not_rvc_sentence(root: PurePath, fix: str, windows: bool) -> str:
     """One sentence: the folder looked at, what was looked for, and the fix."""
     examples = [_shown(m, windows) for m in MARKER_EXAMPLES]
-    looked_for = ", ".join(examples[:-1]) + " or " + examples[-1]
-    logs = _shown("logs/", windows)
-    return (f"{root} is not an RVC folder: it has none of the RVC WebUI, Mangio or Applio files "
-            f"(such as {looked_for}) and no {logs} folder with trained models; {fix}.")
+    looked_for = _("{items} or {last}").format(items=", ".join(examples[:-1]), last=examples[-1])
+    return _("{root} is not an RVC folder: it has none of the RVC WebUI, Mangio or Applio files "
+             "(such as {examples}) and no {logs} folder with trained models; {fix}.").format(
+                 root=root, examples=looked_for, logs=_shown("logs/", windows), fix=fix)
 
 
 def custom_install_warning(placement: Placement, windows: bool) -> str:
     known = ", ".join(sorted({m for d in DISTRIBUTIONS for m in d.markers}))
-    return (f"{placement.root} has a {_shown('logs/', windows)} folder but none of the known RVC "
-            f"files ({_shown(known, windows)}); treating it as a custom RVC install, with "
-            "RVC WebUI conventions.")
+    return _("{root} has a {logs} folder but none of the known RVC files ({known}); treating "
+             "it as a custom RVC install, with RVC WebUI conventions.").format(
+                 root=placement.root, logs=_shown("logs/", windows), known=_shown(known, windows))
 
 
 def temp_roots(env: Mapping[str, str], windows: bool) -> list[str]:
@@ -125,10 +126,10 @@ def resolved(paths: Iterable[str]) -> list[str]:
 
 
 def zip_sentence(exe: PurePath, temp_folder: str) -> str:
-    return (f"{exe.name} is running from the temporary folder {exe.parent} (inside {temp_folder}), "
-            "which is where a zip viewer puts a file opened straight from the zip. Extract the zip "
-            "first, then move the exe into your RVC folder (the one with logs, runtime or env) "
-            "and start it there.")
+    return _("{exe} is running from the temporary folder {folder} (inside {temp}), which is "
+             "where a zip viewer puts a file opened straight from the zip. Extract the zip "
+             "first, then move the exe into your RVC folder (the one with logs, runtime or env) "
+             "and start it there.").format(exe=exe.name, folder=exe.parent, temp=temp_folder)
 
 
 def zip_refusal(executable: Path, env: Mapping[str, str], windows: bool) -> str | None:

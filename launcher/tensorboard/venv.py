@@ -165,21 +165,21 @@ class TensorBoardVenv:
         """Creates, repairs or just confirms the venv; returns its python. Raises SetupError."""
         say = progress or _no_progress
         if self.is_ready():
-            say(f"TensorBoard {self.tensorboard_version} is ready")
+            say(_("TensorBoard {version} is ready").format(version=self.tensorboard_version))
             return self.python
         if not self.tensorboard_ready():
             self._remove_old()
-            say("Creating the TensorBoard environment…")
+            say(_("Creating the TensorBoard environment…"))
             self._create_and_check(copies=winplatform.IS_WINDOWS)
             zipcompat.install(self.venv_dir)
-            say(f"Installing TensorBoard {self.tensorboard_version}…")
+            say(_("Installing TensorBoard {version}…").format(version=self.tensorboard_version))
             self._install(say)
-            say(f"Checking TensorBoard {self.tensorboard_version}…")
+            say(_("Checking TensorBoard {version}…").format(version=self.tensorboard_version))
             self._write_marker({"base_version": self._verify()})
         if self.plugin_version is not None:
-            say("Installing the launcher's TensorBoard plugin…")
+            say(_("Installing the launcher's TensorBoard plugin…"))
             self._install_plugin(self.plugin_version)
-        say(f"TensorBoard {self.tensorboard_version} is ready")
+        say(_("TensorBoard {version} is ready").format(version=self.tensorboard_version))
         return self.python
 
     def cancel(self) -> None:
@@ -271,17 +271,18 @@ class TensorBoardVenv:
             log.exception("virtualenv failed")
             if is_interpreter_rejected(exc):
                 raise SetupError(
-                    f"Could not create the TensorBoard environment: virtualenv cannot use "
-                    f"{self.base_python} ({exc}); install Python 3.11 from python.org or pass "
-                    "--python with another python.exe.") from exc
+                    _("Could not create the TensorBoard environment: virtualenv cannot use "
+                      "{python} ({error}); install Python 3.11 from python.org or pass "
+                      "--python with another python.exe.").format(
+                          python=self.base_python, error=exc)) from exc
             # The base Python answered the launcher's probe, so anything else is ours.
             raise internal_failure("creating the TensorBoard environment", exc,
                                    self.venv_dir.parent / LAUNCHER_LOG_NAME) from exc
         if not self.python.is_file():
             raise SetupError(
-                f"Creating the TensorBoard environment with {self.base_python} made no "
-                f"{self.python}; install Python 3.11 from python.org or pass --python with "
-                "another python.exe.")
+                _("Creating the TensorBoard environment with {base} made no {python}; install "
+                  "Python 3.11 from python.org or pass --python with another python.exe.").format(
+                      base=self.base_python, python=self.python))
 
     def pip_command(self) -> list[str]:
         return [str(self.python), "-m", "pip", "install", "--require-hashes",

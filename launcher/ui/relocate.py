@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher import winplatform
+from launcher.i18n import N_, _
 from launcher.rvc.pathcheck import check_location, has_errors
 from launcher.rvc.placement import examine, not_rvc_sentence
 
-QUESTION = "This is not an RVC folder. Choose your RVC folder?"
-UNUSABLE_QUESTION = "The launcher cannot work in this folder. Choose another RVC folder?"
-PICKER_TITLE = "Choose your RVC folder (the one with logs, runtime or env)"
-PICK_FIX = ("choose Yes to pick your RVC folder: the launcher copies itself there and starts "
-            "from it")
+QUESTION = N_("This is not an RVC folder. Choose your RVC folder?")
+UNUSABLE_QUESTION = N_("The launcher cannot work in this folder. Choose another RVC folder?")
+PICKER_TITLE = N_("Choose your RVC folder (the one with logs, runtime or env)")
+PICK_FIX = N_("choose Yes to pick your RVC folder: the launcher copies itself there and starts "
+              "from it")
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -83,10 +84,10 @@ def problem_with(folder: Path) -> tuple[str, str] | None:
     """The question to ask again and why, when a picked folder cannot be used; else None."""
     windows = winplatform.IS_WINDOWS
     if not examine(folder).accepted(explicit=False):
-        return QUESTION, not_rvc_sentence(folder, PICK_FIX, windows)
+        return _(QUESTION), not_rvc_sentence(folder, _(PICK_FIX), windows)
     findings = check_location(folder)
     if has_errors(findings):
-        return UNUSABLE_QUESTION, "\n".join(f.message for f in findings
+        return _(UNUSABLE_QUESTION), "\n".join(f.message for f in findings
                                              if f.severity == "error")
     return None
 
@@ -99,13 +100,13 @@ def choose_rvc_folder_and_move(
     """Asks until the user picks a usable RVC folder or gives up; then copies and starts."""
     frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
     executable = Path(executable or sys.executable)
-    text = f"{QUESTION}\n\n{sentence}"
+    text = f"{_(QUESTION)}\n\n{sentence}"
     while ask(text):
         try:
             picked = pick()
         except OSError as exc:
-            alert(f"The folder picker did not open ({exc}). Move {executable.name} into your "
-                  "RVC folder yourself and start it there.")
+            alert(_("The folder picker did not open ({error}). Move {exe} into your RVC folder "
+                    "yourself and start it there.").format(error=exc, exe=executable.name))
             return EXIT_FAILED
         if not picked:
             return EXIT_BAD_INPUT
@@ -124,14 +125,15 @@ def _copy_and_start(plan: Relaunch, alert: Callable[[str], None]) -> int:
         try:
             copy_launcher(plan.copy_from, plan.copy_to)
         except OSError as exc:
-            alert(f"Could not put the launcher into {plan.folder}: {exc}. If a launcher is "
-                  f"running from there, quit it from its tray icon and try again, or copy "
-                  f"{plan.copy_from.name} into {plan.folder} yourself.")
+            alert(_("Could not put the launcher into {folder}: {error}. If a launcher is "
+                    "running from there, quit it from its tray icon and try again, or copy "
+                    "{exe} into {folder} yourself.").format(
+                        folder=plan.folder, error=exc, exe=plan.copy_from.name))
             return EXIT_FAILED
     try:
         start_detached(plan)
     except OSError as exc:
-        alert(f"Could not start the launcher in {plan.folder}: {exc}. Start "
-              f"{plan.command[0]} there yourself.")
+        alert(_("Could not start the launcher in {folder}: {error}. Start {command} there "
+                "yourself.").format(folder=plan.folder, error=exc, command=plan.command[0]))
         return EXIT_FAILED
     return EXIT_OK
