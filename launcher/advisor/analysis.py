@@ -132,8 +132,8 @@ class ModelReport:
         tag, lowest = self.total_tag, self.min_step
         if self.verdict == "overtraining" and self.rise_percent is not None:
             return tr.gettext(
-                "{tag} lowest at step {step}, risen {rise}% since ({t} standard errors; "
-                "noise sd {sd})").format(tag=tag, step=lowest, rise=f"{self.rise_percent:.2g}",
+                "{tag} lowest at step {step}, risen {rise} since ({t} standard errors; "
+                "noise sd {sd})").format(tag=tag, step=lowest, rise=f"{self.rise_percent:.2g}%",
                                          t=f"{self.rise_t:.1f}", sd=f"{self.noise_sd:.2g}")
         if self.verdict == "plateau":
             return tr.gettext("{tag} no longer falls: lowest at step {step}; more epochs will "
