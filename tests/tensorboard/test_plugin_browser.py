@@ -78,7 +78,7 @@ def running(chromium: Path, tensorboard_python: Path,
     live = ScalarEventWriter(rvc.logs_dir / LIVE.name)
     opened: list[str] = []
     core = LauncherCore(rvc, Settings(preferred_port=free_port()), open_url=opened.append,
-                        advisor_interval=1.0)
+                        advice_delay=0.2)
     state = Running(core, rvc, opened, live, random.Random(LIVE.seed))
     write_live_epochs(state, 1, LIVE_START_EPOCHS)
     core.start()
