@@ -132,8 +132,16 @@ class TensorBoardSupervisor:
     # ---- the caller's side ----------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            if not self._stop_requested:
+                return
+            # Stopping: STOPPED is published from the thread just before it ends, so a Start
+            # clicked right then must wait for it rather than be dropped.
+            thread.join(10.0)
+            if thread.is_alive():
+                log.warning("TensorBoard is still stopping; Start ignored")
+                return
         self._stop_requested = self._restart_requested = self.reused = False
         self._fast_crashes = 0
         self.last_error = ""
