@@ -52,15 +52,15 @@ _wine_fonts() {
 
 # Windows processes of this prefix still running (Wine's own services aside).
 _wine_report_leftovers() {
-    local pid args found=0
+    local pid args
     for pid in $(grep -lz "^WINEPREFIX=$WINEPREFIX\$" /proc/[0-9]*/environ 2>/dev/null \
                  | cut -d/ -f3); do
-        args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
+        args="$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)" || continue
+        case "$args" in *[A-Za-z]:\\*) ;; *) continue ;; esac  # Windows programs only
         case "$args" in
             *wineserver*|*services.exe*|*winedevice.exe*|*plugplay.exe*|*explorer.exe*|\
             *svchost.exe*|*rpcss.exe*|*tabtip.exe*|*conhost.exe*|"") continue ;;
         esac
-        found=1
         echo "wine lane: left running after the tests: pid $pid: ${args:0:160}"
     done
     return 0

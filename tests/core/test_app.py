@@ -91,12 +91,12 @@ def test_training_start_opens_filtered_dashboard(
     assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
     stop = threading.Event()
     trainer = threading.Thread(target=simulate_training,
-                               args=(ready_rvc.root, "Cleo", 200, 0.1, stop))
+                               args=(ready_rvc.root, "Dana", 200, 0.1, stop))
     trainer.start()
     try:
         assert wait_until(lambda: app.state.phase is Phase.TRAINING, 10), app.state
-        assert app.state.model == "Cleo"
-        assert wait_until(lambda: any("runFilter=" in u and "Cleo" in u for u in recorder.urls), 5)
+        assert app.state.model == "Dana"
+        assert wait_until(lambda: any("runFilter=" in u and "Dana" in u for u in recorder.urls), 5)
     finally:
         stop.set()
         trainer.join()
@@ -253,7 +253,7 @@ def test_a_venv_from_before_the_plugin_is_upgraded_on_the_next_start(
     def no_probe(*args: object, **kwargs: object) -> Path:
         raise AssertionError("TensorBoard is there: no base-Python probe, no rebuild")
 
-    monkeypatch.setattr("launcher.core.app.find_base_interpreter", no_probe)
+    monkeypatch.setattr("launcher.tensorboard.interpreter.find_base_interpreter", no_probe)
     core = LauncherCore(ready_rvc, Settings())
     notes: list[tuple[str, str]] = []
     messages: list[str] = []

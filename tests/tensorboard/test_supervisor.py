@@ -199,6 +199,10 @@ def test_busy_preferred_port_moves_on_and_missing_logdir_is_served_once_created(
     assert wait_until(lambda: serves_aria_total(supervisor.url or ""), 20)
 
 
+WINDOWS_ABORT = ("ctypes.windll.kernel32.TerminateProcess(ctypes.c_void_p(-1), "
+                 "ctypes.c_uint(0xC0000409))")  # the code a fast-fail abort() ends with
+
+
 def crashing_python(folder: Path) -> Path:
     """A real interpreter that prints a line, then aborts at start (as numpy >= 2.1 does under
     Wine, calling a function Wine lacks)."""
@@ -209,8 +213,8 @@ def crashing_python(folder: Path) -> Path:
              "--activators", "", *copies], setup_logging=False)
     site = next(p for p in folder.rglob("site-packages") if p.is_dir())
     (site / "crash_at_start.pth").write_text(
-        "import os, sys; sys.stderr.write('loading numpy (a simulated broken build)\\n'); "
-        "sys.stderr.flush(); os.abort()\n")
+        "import os, sys, ctypes; sys.stderr.write('loading numpy (a simulated broken build)\\n'); "
+        "sys.stderr.flush(); " + (WINDOWS_ABORT if os.name == "nt" else "os.abort()") + "\n")
     return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
