@@ -219,7 +219,8 @@ def test_binary_carries_the_catalogs(frozen_binary: Path, tmp_path: Path) -> Non
                              "ja"], capture_output=True, text=True, encoding="utf-8",
                             timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Aria: まずエポック") and "過学習" in result.stdout, result.stdout
+    text = result.stdout
+    assert text.startswith("Aria: まずエポック") and "過学習" in text, text
 
 
 @frozen
