@@ -198,9 +198,12 @@ def test_rvc_tab_shows_what_report_json_says_and_links_to_the_dashboard(
 
     expected = report_json(running.rvc)
     page, frame = rvc_tab(context, running)
-    for name in ("Aria", "Ben", "Cleo"):
+    for name in ("Aria", "Ben", "Nova", "Cleo"):
         card = frame.locator(f'section.model[data-model="{name}"]')
+        expect(card.locator(".answer")).to_have_text(expected[name]["answer"])  # answer first
+        assert card.locator("h2 + p").get_attribute("class") == "answer"
         expect(card.locator(".verdict")).to_have_text(expected[name]["headline"])
+        expect(card.locator(".evidence")).to_have_text(expected[name]["evidence"])
         epochs = [str(c["epoch"]) for c in expected[name]["candidates"]]
         expect(card.locator("tr.candidate")).to_have_count(len(epochs))
         assert card.locator("tr.candidate").evaluate_all(

@@ -91,8 +91,10 @@ function modelCard(model, clips) {
   const text = el('div', {className: 'text'});
   const verdict = el('p', {className: 'verdict'}, model.headline);
   verdict.dataset.verdict = model.verdict;
-  text.append(el('h2', {}, model.model), verdict,
-              el('p', {className: 'plain'}, PLAIN[model.verdict] || ''));
+  // The answer first (what to listen to), then the verdict and its evidence.
+  text.append(el('h2', {}, model.model), el('p', {className: 'answer'}, model.answer || ''),
+              verdict, el('p', {className: 'plain'}, PLAIN[model.verdict] || ''));
+  if (model.evidence) text.append(el('p', {className: 'evidence'}, model.evidence));
   if (model.verdict === 'overtraining' && model.onset_epoch !== null) {
     text.append(el('p', {className: 'since'},
       `Since epoch ${epochText(model.onset_epoch, model.epoch_is_estimate)} (step ${model.onset_step}).`));
@@ -198,7 +200,8 @@ function addStyle() {
     .model.overtraining { border-left: 6px solid #c62828; }
     .model.improving { border-left: 6px solid #2e7d32; }
     .model.plateau { border-left: 6px solid #f9a825; }
-    .verdict { font-weight: bold; margin: 0; } .plain, .since { margin: 4px 0; }
+    .answer { font-weight: bold; margin: 0 0 4px; } .verdict { font-weight: bold; margin: 0; }
+    .plain, .since, .evidence { margin: 4px 0; }
     table { border-collapse: collapse; } th, td { text-align: left; padding: 4px 10px; vertical-align: top; }
     thead { border-bottom: 1px solid #999; } .path { color: #666; font-size: 12px; word-break: break-all; }
     .copy { font-size: 11px; margin-left: 6px; }
