@@ -13,6 +13,9 @@ import pytest
 from launcher.core.desktop import show_in_folder
 from tests.helpers import wait_until
 
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="the folder opener off Windows (xdg-open); "
+                                "Windows selects the file in Explorer (tests/test_winplatform.py)")
+
 
 @pytest.fixture
 def opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -253,7 +253,8 @@ def test_a_venv_from_before_the_plugin_gets_it_without_reinstalling_tensorboard(
     del marker["plugin"]  # what a launcher from before the plugin wrote
     copied.marker_file.write_text(json.dumps(marker))
     assert installed_plugin(copied).startswith("failed")
-    site = next(copied.venv_dir.glob("lib/python*/site-packages"))
+    site = next(path for pattern in ("lib/python*/site-packages", "Lib/site-packages")
+                for path in copied.venv_dir.glob(pattern))
     tensorboard_file = site / "tensorboard" / "version.py"
     before = tensorboard_file.stat()
 

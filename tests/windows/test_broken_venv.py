@@ -55,7 +55,8 @@ def test_a_ready_venv_that_lost_its_dll_fails_fast_and_is_rebuilt_on_the_next_st
     rvc = RvcFolder.at(demo_rvc)
     venv = TensorBoardVenv(rvc.paths.venv_dir, BASE_PYTHON)
     venv._create(copies=True)  # TensorBoard itself is not needed: python.exe never starts
-    venv._write_marker(".".join(map(str, sys.version_info[:3])))
+    venv._write_marker({"base_version": ".".join(map(str, sys.version_info[:3])),
+                        "plugin": venv.plugin_version})
     assert venv.is_ready()
     (venv.python.parent / DLL_NAME).unlink()  # what a cleaner or an antivirus may do
     assert venv.is_ready(), "the fast path runs nothing, so it cannot see this"

@@ -102,6 +102,17 @@ def applio_folder(root: Path, exe: Path) -> Path:
 
 
 @pytest.fixture
+def home_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder outside the system temp folder, as a user's RVC folder is: started from under
+    %TEMP% the exe rightly says "extract the zip first" (issue 17) and does nothing else."""
+    folder = Path(os.environ["USERPROFILE"], "RVCLauncherTests", tmp_path.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Path]:
     with desktop.browser_recorder(tmp_path / "browser-requests.txt") as record:
         yield record
@@ -309,9 +320,9 @@ def exercise(root: Path, browser: Path, name: str) -> dict[str, float]:
     return figures
 
 
-def test_webui_folder_with_its_embeddable_python_39(launcher_exe: Path, tmp_path: Path,
+def test_webui_folder_with_its_embeddable_python_39(launcher_exe: Path, home_folder: Path,
                                                    browser: Path) -> None:
-    root = webui_folder(tmp_path / "RVC", launcher_exe)
+    root = webui_folder(home_folder / "RVC", launcher_exe)
     figures = exercise(root, browser, "webui")
     urls = desktop.recorded_urls(browser)
     assert "smoothing=0.987" in urls[0] and "tagFilter=g%2Ftotal" in urls[0]
@@ -319,9 +330,9 @@ def test_webui_folder_with_its_embeddable_python_39(launcher_exe: Path, tmp_path
                    **{f"webui_{key}": value for key, value in figures.items()})
 
 
-def test_applio_folder_with_its_python_312(launcher_exe: Path, tmp_path: Path,
+def test_applio_folder_with_its_python_312(launcher_exe: Path, home_folder: Path,
                                           browser: Path) -> None:
-    root = applio_folder(tmp_path / "Applio", launcher_exe)
+    root = applio_folder(home_folder / "Applio", launcher_exe)
     figures = exercise(root, browser, "applio")
     urls = desktop.recorded_urls(browser)
     assert "smoothing=0.5" in urls[0]
