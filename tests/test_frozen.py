@@ -242,18 +242,33 @@ def test_binary_sets_up_the_venv_with_the_given_python(
     record_metrics(setup_seconds=round(seconds, 1))
 
 
+def start_headless(frozen_binary: Path, root: Path) -> RunningBinary:
+    return RunningBinary.start([str(frozen_binary), "--rvc-dir", str(root), "--no-tray",
+                                "--no-browser", "--python", str(real_python())])
+
+
+def wait_serving(running: RunningBinary) -> None:
+    assert wait_until(lambda: running.url is not None or running.process.poll() is not None,
+                      timeout=120), running.output()
+    assert running.url is not None, f"exited {running.process.poll()}:\n{running.output()}"
+
+
+def process_tree(running: RunningBinary) -> list[int]:
+    tree = [running.process.pid,
+            *(p.pid for p in psutil.Process(running.process.pid).children(recursive=True))]
+    assert len(tree) >= 3, "expected the bootloader, the app and TensorBoard"
+    return tree
+
+
 @frozen
 def test_binary_serves_tensorboard_and_stops_cleanly_on_sigterm(
         frozen_binary: Path,
         prepared_rvc: tuple[Path, subprocess.CompletedProcess[str], float]) -> None:
     root, setup_result, _ = prepared_rvc
     assert setup_result.returncode == 0, setup_result.stdout + setup_result.stderr
-    running = RunningBinary.start([str(frozen_binary), "--rvc-dir", str(root), "--no-tray",
-                                   "--no-browser", "--python", str(real_python())])
+    running = start_headless(frozen_binary, root)
     try:
-        assert wait_until(lambda: running.url is not None or running.process.poll() is not None,
-                          timeout=120), running.output()
-        assert running.url is not None, f"exited {running.process.poll()}:\n{running.output()}"
+        wait_serving(running)
         assert running.ready_at is not None
         with urllib.request.urlopen(f"{running.url}data/logdir", timeout=10) as response:
             assert response.status == 200
@@ -262,9 +277,7 @@ def test_binary_serves_tensorboard_and_stops_cleanly_on_sigterm(
             assert json.load(response)["rvc"]["enabled"] is True
         assert "data/plugin/rvc/start?" in running.output(), "the dashboard goes through it"
 
-        tree = [running.process.pid,
-                *(p.pid for p in psutil.Process(running.process.pid).children(recursive=True))]
-        assert len(tree) >= 3, "expected the bootloader, the app and TensorBoard"
+        tree = process_tree(running)
         running.process.send_signal(signal.SIGTERM)
         assert running.process.wait(timeout=15) == 0, running.output()
         assert wait_until(lambda: not any(alive(pid) for pid in tree), timeout=5), (
@@ -281,15 +294,10 @@ def test_a_hard_kill_of_the_bootloader_takes_the_app_and_tensorboard_down(
         prepared_rvc: tuple[Path, subprocess.CompletedProcess[str], float]) -> None:
     root, setup_result, _ = prepared_rvc
     assert setup_result.returncode == 0, setup_result.stdout + setup_result.stderr
-    running = RunningBinary.start([str(frozen_binary), "--rvc-dir", str(root), "--no-tray",
-                                   "--no-browser", "--python", str(real_python())])
+    running = start_headless(frozen_binary, root)
     try:
-        assert wait_until(lambda: running.url is not None or running.process.poll() is not None,
-                          timeout=120), running.output()
-        assert running.url is not None, running.output()
-        tree = [running.process.pid,
-                *(p.pid for p in psutil.Process(running.process.pid).children(recursive=True))]
-        assert len(tree) >= 3, "expected the bootloader, the app and TensorBoard"
+        wait_serving(running)
+        tree = process_tree(running)
         running.process.kill()  # SIGKILL of the process the user started: the bootloader
         running.process.wait(timeout=10)
         assert wait_until(lambda: not any(alive(pid) for pid in tree), timeout=20), (
