@@ -165,7 +165,7 @@ def test_quit_leaves_no_process(ready_rvc: RvcFolder) -> None:
     app = LauncherCore(ready_rvc, Settings(preferred_port=0), base_python=base_python(),
                        open_url=lambda url: True)
     app.start()
-    assert wait_until(lambda: app.state.phase is Phase.RUNNING, 90), app.state
+    assert wait_until(lambda: app.state.phase in SERVING, 90), app.state
     tree = tensorboard_tree(app)
     assert tree
     app.quit()
@@ -213,7 +213,7 @@ def test_the_port_served_last_time_is_reused_and_a_move_is_announced(
         core.on_notify(lambda title, message: notes.append((title, message)))
         core.start()
         try:
-            assert wait_until(lambda: core.state.phase is Phase.RUNNING, 90), core.state
+            assert wait_until(lambda: core.state.phase in SERVING, 90), core.state
             return core.state.url
         finally:
             core.shutdown()
