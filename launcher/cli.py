@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from launcher import APP_NAME, __version__, i18n, winplatform
 from launcher.core.settings import Settings
@@ -24,6 +25,9 @@ from launcher.rvc.placement import (
     zip_refusal,
 )
 from launcher.ui.messages import show_error
+
+if TYPE_CHECKING:
+    from launcher.core.earlystart import EarlyStart
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +81,17 @@ def use_language(args: argparse.Namespace, rvc: RvcFolder) -> None:
     log.debug("language %s", chosen)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, early: EarlyStart | None = None) -> int:
+    """`early`: what `python -m launcher` started before loading the rest (see
+    launcher.core.earlystart); ended here unless a run takes it over."""
+    try:
+        return _main(argv, early)
+    finally:
+        if early is not None:
+            early.abandon()
+
+
+def _main(argv: Sequence[str] | None, early: EarlyStart | None) -> int:
     args = build_parser().parse_args(argv)
     i18n.install(i18n.choose_language(args.lang))
     windowed = not args.no_tray and args.command == "run"
@@ -134,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "setup":
         return setup(rvc, python=args.python)
     return run(rvc, python=args.python, tray=not args.no_tray, browser=not args.no_browser,
-               windowed=windowed, demo_training=args.demo)
+               windowed=windowed, demo_training=args.demo,
+               early=early if args.command == "run" and not args.demo else None)
 
 
 def not_an_rvc_folder(root: Path, implicit: bool, windowed: bool, argv: list[str]) -> int:

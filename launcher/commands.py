@@ -16,6 +16,7 @@ from launcher.rvc.folder import RvcFolder
 
 if TYPE_CHECKING:
     from launcher.core.app import LauncherCore
+    from launcher.core.earlystart import EarlyStart
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,18 @@ def setup(rvc: RvcFolder, python: Path | None) -> int:
 
 
 def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed: bool,
-        demo_training: bool = False) -> int:
+        demo_training: bool = False, early: EarlyStart | None = None) -> int:
+    """`early`: the lock and the TensorBoard that `python -m launcher` took and started before
+    loading the rest (launcher.core.earlystart), for this folder."""
     from launcher.core.app import LauncherCore
     from launcher.core.bootloader import watch_bootloader
     from launcher.core.instance import SingleInstance, request_open_dashboard
     from launcher.ui.messages import show_error
 
-    instance = SingleInstance(rvc.paths)
+    if early is not None and early.root != rvc.root:
+        early.abandon()
+        early = None
+    instance = early.instance if early is not None else SingleInstance(rvc.paths)
     if not instance.acquire():
         if request_open_dashboard(rvc.paths):
             _say(_("{app} is already running for {folder}; asked it to open the dashboard.").format(
@@ -84,7 +90,8 @@ def run(rvc: RvcFolder, python: Path | None, tray: bool, browser: bool, windowed
     settings = Settings.load(rvc.paths.settings_file)
     open_url = webbrowser.open if browser else _log_url
     core = LauncherCore(rvc, settings, base_python=python, open_url=open_url,
-                        open_on_ready=browser and tray)
+                        open_on_ready=browser and tray,
+                        early_tensorboard=early.take_tensorboard() if early else None)
     instance.serve(core.open_dashboard)
     watch_bootloader(core.quit_requested)
     if demo_training:

@@ -19,6 +19,7 @@ JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000
 JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9
 PROCESS_SET_QUOTA = 0x0100
 PROCESS_TERMINATE = 0x0001
+PROCESS_SUSPEND_RESUME = 0x0800
 MB_OK_ICONERROR = 0x00000010
 MB_OK_ICONWARNING = 0x00000030
 MB_TOPMOST = 0x00040000
@@ -180,6 +181,53 @@ def end_this_process_after(seconds: float) -> None:
                                           ctypes.c_void_p(CURRENT_PROCESS),
                                           int(seconds * 1000), 0, WT_EXECUTEONLYONCE):
         raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+
+
+def lock_exclusively(fd: int) -> bool:
+    """Takes the OS's exclusive lock on an open file without waiting: False if another handle
+    holds it. Closing the file (or the process ending, however it ends) frees it."""
+    if IS_WINDOWS:
+        import msvcrt
+
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def unlock(fd: int) -> None:
+    if IS_WINDOWS:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def resume_process(pid: int) -> None:
+    """Lets a process started with CREATE_SUSPENDED run (NtResumeProcess, as psutil does)."""
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    process = kernel32.OpenProcess(PROCESS_SUSPEND_RESUME, False, pid)
+    if not process:
+        raise ctypes.WinError()  # type: ignore[attr-defined]
+    try:
+        status = ctypes.windll.ntdll.NtResumeProcess(process)  # type: ignore[attr-defined]
+        if status:
+            raise OSError(f"NtResumeProcess failed: NTSTATUS 0x{status & 0xFFFFFFFF:08X}")
+    finally:
+        kernel32.CloseHandle(process)
 
 
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:

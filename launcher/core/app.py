@@ -29,6 +29,7 @@ from launcher.tensorboard.dashboard import (
     plugin_listed,
     start_page_url,
 )
+from launcher.tensorboard.process import StartedTensorBoard, same_path, window_title_for
 from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 from launcher.tensorboard.venv import TensorBoardVenv
 from launcher.util.errors import SetupError, internal_failure
@@ -70,6 +71,7 @@ class LauncherCore:
         open_file: Callable[[Path], None] = open_path,
         open_on_ready: bool = True,
         advice_delay: float = 2.0,
+        early_tensorboard: StartedTensorBoard | None = None,
     ) -> None:
         self.rvc = rvc
         self.settings = settings
@@ -84,6 +86,7 @@ class LauncherCore:
         self._notify_listeners: list[NotifyListener] = []
         self._supervisor: TensorBoardSupervisor | None = None
         self._venv: TensorBoardVenv | None = None
+        self._early = early_tensorboard  # started by launcher.core.earlystart: adopt or end it
         # PyTorch's writer flushes every 120 s and the WebUI logs every 200 steps, so only a
         # long silence on the same event file counts as a new training session.
         self._watcher = TrainingWatcher(rvc.logs_dir, self._on_training_started,
@@ -160,23 +163,44 @@ class LauncherCore:
         try:
             python = self.prepare_venv()
         except SetupError as exc:
+            self._end_early()
             self.setup_error = str(exc)
             self._update(phase=Phase.ERROR, message=str(exc))
             self._notify(_("Setup failed"), str(exc))
             return
         with self._lock:  # shutdown() may run at any moment; it takes this lock too
             if self._quit.is_set():
+                self._end_early()
                 return
             self._supervisor = TensorBoardSupervisor(
                 python, self.rvc.logs_dir,
                 log_file=self.rvc.paths.tensorboard_log_file,
                 preferred_port=self.settings.last_port or self.settings.preferred_port,
-                window_title=f"RVC TensorBoard - {self.rvc.root.name}",
+                window_title=window_title_for(self.rvc.root),
                 on_change=self._on_tensorboard_change,
+                adopt=self._take_early(python),
             )
             self._supervisor.start()
             self._spawn(self._watch_training, "launcher-watch")
             self._spawn(self._advisor_loop, "launcher-advisor")
+
+    def _take_early(self, python: Path) -> StartedTensorBoard | None:
+        """The early TensorBoard, if it runs the venv's python; else it is ended."""
+        with self._lock:
+            early, self._early = self._early, None
+        if early is not None and not same_path(early.python, python):
+            log.info("The early TensorBoard runs %s, not %s: ending it", early.python, python)
+            early.end()
+            return None
+        return early
+
+    def _end_early(self) -> None:
+        """Before the venv is touched (Windows cannot replace files a running python holds)."""
+        with self._lock:
+            early, self._early = self._early, None
+        if early is not None:
+            log.info("Ending the early TensorBoard (pid %d): not wanted now", early.process.pid)
+            early.end()
 
     def _watch_training(self) -> None:
         """Start the watcher once TensorBoard is up: its first scan stays off TensorBoard's
@@ -205,6 +229,7 @@ class LauncherCore:
         if self._base_python_override is None:
             built = TensorBoardVenv.already_built(venv_dir)
         if built is None:
+            self._end_early()
             from launcher.tensorboard.interpreter import find_base_interpreter
 
             built = TensorBoardVenv(venv_dir,
@@ -212,6 +237,7 @@ class LauncherCore:
         venv = self._venv = built
         if venv.is_ready():
             return venv.python
+        self._end_early()
         if venv.tensorboard_ready():  # a venv from an older launcher: only the plugin is due
             self._update(phase=Phase.SETTING_UP,
                          message=_("Updating the launcher's TensorBoard plugin"))
@@ -228,6 +254,7 @@ class LauncherCore:
     def shutdown(self) -> None:
         self._quit.set()
         self._advice_due.set()
+        self._end_early()
         if self._venv is not None:
             self._venv.cancel()
         with self._lock:

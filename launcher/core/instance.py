@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import socket
 import threading
 import time
@@ -20,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from launcher import winplatform
 from launcher.rvc.paths import LauncherPaths
 from launcher.util.jsonfile import write_json
 
@@ -62,12 +60,45 @@ def encode_request(token: str) -> bytes:
 
 
 def is_valid_request(raw: bytes, token: str) -> bool:
+    import hmac  # here, not at the top: this module is on the path to TensorBoard's spawn
+
     try:
         request = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
     return (isinstance(request, dict) and request.get("command") == OPEN_DASHBOARD
-            and secrets.compare_digest(str(request.get("token", "")), token))
+            and hmac.compare_digest(str(request.get("token", "")), token))
+
+
+class FileLock:
+    """The OS's exclusive lock on one file (flock, or msvcrt.locking on Windows), not waited
+    for. The OS frees it when the process ends, however it ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def is_locked(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if not winplatform.lock_exclusively(fd):
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            winplatform.unlock(fd)
+        os.close(fd)
 
 
 class SingleInstance:
@@ -75,8 +106,8 @@ class SingleInstance:
 
     def __init__(self, paths: LauncherPaths) -> None:
         self.paths = paths
-        self._lock = FileLock(paths.lock_file, timeout=0)
-        self._token = secrets.token_hex(16)
+        self._lock = FileLock(paths.lock_file)
+        self._token = os.urandom(16).hex()
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -88,9 +119,9 @@ class SingleInstance:
     def acquire(self) -> bool:
         """True: we are the only launcher for this RVC folder (and now listen for others)."""
         self.paths.launcher_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire()
-        except Timeout:
+        if self._server is not None:
+            return True
+        if not self._lock.acquire():
             log.info("another launcher holds %s", self.paths.lock_file)
             return False
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -128,8 +159,7 @@ class SingleInstance:
             if current is not None and current.token == self._token:
                 with contextlib.suppress(OSError):
                     self.paths.instance_file.unlink()
-        if self._lock.is_locked:
-            self._lock.release()
+        self._lock.release()
 
     def _accept_loop(self, on_open_request: Callable[[], None]) -> None:
         server = self._server

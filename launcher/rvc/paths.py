@@ -11,6 +11,7 @@ IS_WINDOWS = os.name == "nt"
 LAUNCHER_DIR_NAME = "TensorBoardLauncher"
 LAUNCHER_LOG_NAME = "launcher.log"
 LEGACY_VENV_NAME = "tensorboard_venv"
+VENV_MARKER_NAME = "launcher-venv.json"  # written last, once the venv works
 
 
 def is_frozen() -> bool:
@@ -59,6 +60,10 @@ class LauncherPaths:
     @property
     def venv_python(self) -> Path:
         return Path(venv_python(self.venv_dir))
+
+    @property
+    def venv_marker_file(self) -> Path:
+        return self.venv_dir / VENV_MARKER_NAME
 
     @property
     def log_file(self) -> Path:

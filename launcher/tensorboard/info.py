@@ -102,11 +102,12 @@ def is_alive(pid: int) -> bool:
         return False
 
 
-def find_running(logdir: Path, timeout: float = 2.0,
-                 directory: Path | None = None) -> TensorBoardInfo | None:
-    """A live TensorBoard of ours for `logdir` that answers over HTTP with that logdir."""
+def find_running(logdir: Path, timeout: float = 2.0, directory: Path | None = None,
+                 exclude_pid: int | None = None) -> TensorBoardInfo | None:
+    """A live TensorBoard of ours for `logdir` that answers over HTTP with that logdir (other
+    than `exclude_pid`: the one this launcher started itself)."""
     for info in read_infos(directory):
-        if not (is_ours(info, logdir) and is_alive(info.pid)):
+        if info.pid == exclude_pid or not (is_ours(info, logdir) and is_alive(info.pid)):
             continue
         served = fetch_logdir(info.port, timeout)
         if served is not None and same_path(served, logdir):

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import psutil
-
 from launcher import winplatform
 from launcher.util.boundedlog import BoundedLogFile
 
 if TYPE_CHECKING:
     import urllib.request
+
+    import psutil
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ READY_LINE = re.compile(r"^TensorBoard \S+ at http://[^\s/]+:(\d+)/")
 BIND_ERROR = "could not bind"
 TAIL_LINES = 30
 KILL_WAIT = 5.0  # seconds to wait for a killed process to be gone
+# After an exit, how long its last lines may take to arrive (a grandchild can hold the pipe).
+OUTPUT_DRAIN_WAIT = 2.0
 PR_SET_PDEATHSIG = 1
 
 # Runs TensorBoard's main; on EOF of stdin (the launcher died) ends it as a SIGTERM would.
@@ -155,6 +157,8 @@ def _pdeathsig_preexec() -> Callable[[], None]:
 
 
 def _is_gone(process: psutil.Process) -> bool:
+    import psutil
+
     try:
         return process.status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
@@ -181,7 +185,8 @@ class TensorBoardProcess:
         self.popen = popen
         self.started_at = time.monotonic()
         self.ready_port: int | None = None
-        self.exited = threading.Event()
+        self.exited = threading.Event()  # set once its last output has been read, too
+        self._output_done = threading.Event()
         self._on_event = on_event
         self._lines: deque[str] = deque(maxlen=TAIL_LINES)
         self._lines_lock = threading.Lock()
@@ -203,6 +208,12 @@ class TensorBoardProcess:
         with self._lines_lock:
             return list(self._lines)
 
+    def listen(self, on_event: Callable[[], None]) -> None:
+        """Call `on_event` on output and exit from now on, and once now for what came before
+        (a process started before its supervisor existed: see launcher.core.earlystart)."""
+        self._on_event = on_event
+        on_event()
+
     def tail(self, count: int = 8) -> str:
         return "\n".join(line for line in self.lines()[-count:] if line.strip())
 
@@ -223,16 +234,20 @@ class TensorBoardProcess:
                     self._on_event()
         finally:
             sink.close()
+            self._output_done.set()
         self.popen.stdout.close()
 
     def _reap(self) -> None:
         code = self.popen.wait()
+        self._output_done.wait(OUTPUT_DRAIN_WAIT)  # what it printed before it died: the reason
         log.info("TensorBoard (pid %d) exited with code %s", self.pid, code)
         self.exited.set()
         self._on_event()
 
     def kill_tree(self, grace: float) -> None:
         """End TensorBoard and every descendant: terminate, wait `grace` seconds, then kill."""
+        import psutil  # here, not at the top: it stays off the path to TensorBoard's spawn
+
         descendants: list[psutil.Process] = []
         if not self.exited.is_set():
             with contextlib.suppress(psutil.Error):
@@ -280,8 +295,25 @@ def start_child(command: Sequence[str], env: Mapping[str, str], plan: SpawnPlan,
         except OSError as error:
             log.warning("Could not put %s in the launcher's job object: %s", command[0], error)
         finally:
-            psutil.Process(popen.pid).resume()
+            winplatform.resume_process(popen.pid)
     return popen
+
+
+def window_title_for(rvc_root: Path) -> str:
+    return f"RVC TensorBoard - {rvc_root.name}"
+
+
+@dataclass(frozen=True)
+class StartedTensorBoard:
+    """A TensorBoard started before its supervisor, for the supervisor to adopt."""
+
+    python: Path
+    port: int
+    process: TensorBoardProcess
+    job: winplatform.KillOnCloseJob | None
+
+    def end(self) -> None:
+        self.process.kill_tree(0.0)
 
 
 def spawn(command: Sequence[str], env: Mapping[str, str], log_file: Path, plan: SpawnPlan,

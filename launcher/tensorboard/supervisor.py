@@ -35,6 +35,7 @@ from launcher.tensorboard import ports
 from launcher.tensorboard.exitcodes import cannot_start, describe_exit, is_crash
 from launcher.tensorboard.process import (
     SpawnPlan,
+    StartedTensorBoard,
     TensorBoardProcess,
     build_command,
     child_env,
@@ -81,7 +82,8 @@ class TensorBoardSupervisor:
                  health_interval: float = 5.0, health_failures: int = 3,
                  http_timeout: float = 2.0, backoff_base: float = 1.0, backoff_cap: float = 30.0,
                  stable_after: float = 30.0, max_fast_crashes: int = 5, stop_grace: float = 3.0,
-                 plan: SpawnPlan | None = None) -> None:
+                 plan: SpawnPlan | None = None, adopt: StartedTensorBoard | None = None
+                 ) -> None:
         self.python = python
         self.logdir = Path(os.path.abspath(logdir))
         self.log_file = log_file
@@ -104,7 +106,8 @@ class TensorBoardSupervisor:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._process: TensorBoardProcess | None = None
-        self._job: winplatform.KillOnCloseJob | None = None
+        self._job: winplatform.KillOnCloseJob | None = adopt.job if adopt else None
+        self._adopted = adopt  # started before this supervisor: its first start takes it over
         self._stop_requested = False
         self._restart_requested = False
         self._fast_crashes = 0
@@ -159,8 +162,11 @@ class TensorBoardSupervisor:
         thread = self._thread
         self._stop_requested = True
         self._wake.set()
-        if thread is None or thread is threading.current_thread():
-            return  # never started, or called from on_change: the thread ends by itself
+        if thread is None:
+            self._end_adopted()  # never started
+            return
+        if thread is threading.current_thread():
+            return  # called from on_change: the thread ends by itself
         thread.join(timeout)
         process = self._process
         if thread.is_alive() and process is not None:
@@ -194,10 +200,12 @@ class TensorBoardSupervisor:
             self._supervise()
         except Exception as error:
             log.exception("TensorBoard supervisor failed")
+            self._end_adopted()
             self._end_process()
             self._change_state(TBState.FAILED, _("The TensorBoard supervisor failed: {error}")
                                .format(error=error))
             return
+        self._end_adopted()
         self._end_process()
         self._change_state(TBState.STOPPED, _("Detached from the other launcher's TensorBoard")
                            if self.reused else _("TensorBoard stopped"))
@@ -216,9 +224,12 @@ class TensorBoardSupervisor:
 
     def _attach_to_running(self) -> str:
         """Watch another launcher's TensorBoard while it serves; why the watch ended."""
-        info = tbinfo.find_running(self.logdir, self.http_timeout)
+        adopted = self._adopted
+        info = tbinfo.find_running(self.logdir, self.http_timeout,
+                                   exclude_pid=adopted.process.pid if adopted else None)
         if info is None:
             return "none"
+        self._end_adopted()
         self.reused, self.port = True, info.port
         self._change_state(TBState.RUNNING,
                            _("Using the TensorBoard already running at {url}").format(
@@ -236,10 +247,7 @@ class TensorBoardSupervisor:
 
     def _run_once(self) -> str:
         """Start TensorBoard and watch it; a crash description, or "" after a stop or restart."""
-        port, port_note = self._pick_port()
-        self._change_state(TBState.STARTING,
-                           port_note or _("Starting TensorBoard on port {port}").format(port=port))
-        process = self._spawn(port)
+        port, process = self._start_process()
         outcome = self._wait_ready(process)
         if outcome == BIND and port:
             self._bad_ports.add(port)
@@ -264,6 +272,27 @@ class TensorBoardSupervisor:
             self._fast_crashes = 0
         self._fast_crashes += 1
         return outcome
+
+    def _start_process(self) -> tuple[int, TensorBoardProcess]:
+        adopted, self._adopted = self._adopted, None
+        if adopted is not None:
+            self._change_state(TBState.STARTING, _("Starting TensorBoard on port {port}").format(
+                port=adopted.port))
+            log.info("Took over TensorBoard pid %d, started early on port %d",
+                     adopted.process.pid, adopted.port)
+            self._process = adopted.process
+            adopted.process.listen(self._wake.set)
+            return adopted.port, adopted.process
+        port, port_note = self._pick_port()
+        self._change_state(TBState.STARTING,
+                           port_note or _("Starting TensorBoard on port {port}").format(port=port))
+        return port, self._spawn(port)
+
+    def _end_adopted(self) -> None:
+        adopted, self._adopted = self._adopted, None
+        if adopted is not None:
+            log.info("Ending TensorBoard pid %d, started early: not needed", adopted.process.pid)
+            adopted.end()
 
     def _pick_port(self) -> tuple[int, str]:
         last = self.port if not self.reused else None

@@ -30,7 +30,7 @@ from pathlib import Path
 from launcher import winplatform
 from launcher.i18n import _
 from launcher.rvc import paths
-from launcher.rvc.paths import LAUNCHER_DIR_NAME, LAUNCHER_LOG_NAME
+from launcher.rvc.paths import LAUNCHER_DIR_NAME, LAUNCHER_LOG_NAME, VENV_MARKER_NAME
 from launcher.tensorboard import pluginwheel, zipcompat
 from launcher.tensorboard.exitcodes import describe_exit, is_crash
 from launcher.tensorboard.process import spawn_plan, start_child
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 DEFAULT_REQUIREMENTS = Path(__file__).with_name("tensorboard-requirements.txt")
-MARKER_NAME = "launcher-venv.json"
+MARKER_NAME = VENV_MARKER_NAME
 OWNER_TAG_NAME = ".created-by-rvc-tensorboard-launcher"
 PIP_ERROR_LINES = 5
 VERIFY_TIMEOUT = 120.0
