@@ -269,7 +269,7 @@ class LauncherCore:
         phase = _PHASE_OF[tb_state]
         url = self._supervisor.url if self._supervisor else None
         if tb_state is TBState.RUNNING:  # before the state goes out: shells show dashboard_link
-            self._plugin_listed = url is not None and plugin_listed(url)
+            self._plugin_listed = url is not None and self._serves_plugin(url)
         if phase is Phase.RUNNING and self._state.model is not None:
             phase = Phase.TRAINING
         self._update(phase=phase, message=message, url=url if phase in
@@ -284,6 +284,15 @@ class LauncherCore:
         if tb_state is TBState.RUNNING:
             self._remember_port()
             self._on_ready()
+
+    def _serves_plugin(self, url: str) -> bool:
+        """Our own TensorBoard loads every plugin installed in its venv, and the launcher's is
+        always active: the marker says, with no round trip while the dashboard waits. Another
+        launcher's TensorBoard is asked."""
+        supervisor, venv = self._supervisor, self._venv
+        if supervisor is not None and not supervisor.reused and venv is not None:
+            return venv.has_plugin()
+        return plugin_listed(url)
 
     def _remember_port(self) -> None:
         """Keep the served port for next time; say so when last time's port was taken."""

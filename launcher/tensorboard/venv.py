@@ -155,6 +155,11 @@ class TensorBoardVenv:
         marker = self.read_marker() or {}
         return marker.get("plugin") == self.plugin_version and self.tensorboard_ready()
 
+    def has_plugin(self) -> bool:
+        """The marker records this launcher's plugin as installed."""
+        marker = self.read_marker() or {}
+        return self.plugin_version is not None and marker.get("plugin") == self.plugin_version
+
     def mark_broken(self) -> None:
         """Its python was seen not to start: the next `ensure` or `already_built` rebuilds."""
         log.warning("Marking the TensorBoard environment %s for a rebuild", self.venv_dir)

@@ -52,9 +52,10 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(("Warm start to HTTP 200 (s)", fmt(start["launcher"]),
                     f"bare tensorboard: {fmt(start['bare_tensorboard'])}",
                     f"×{start['ratio_launcher_to_bare']:g}; {verdict(start)}"))
-        if "launcher_until_starting_tensorboard" in start:
+        if "launcher_until_tensorboard_spawned" in start:
             out.append(("… of which launcher before spawning TensorBoard (s)",
-                        fmt(start["launcher_until_starting_tensorboard"]), "–", ""))
+                        fmt(start["launcher_until_tensorboard_spawned"]), "–",
+                        "process start times, 10 ms ticks"))
         profile = start.get("profile", {})
         if "launcher_before_spawn_s" in profile:
             slowest = ", ".join(f"{name} {ms:g}" for name, ms in

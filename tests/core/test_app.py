@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,6 +85,9 @@ def test_core_serves_and_opens_dashboard_once(core: tuple[LauncherCore, Recorder
     assert app.state.url and app.state.url.startswith("http://127.0.0.1:")
     assert wait_until(lambda: len(recorder.urls) == 1, 5)
     assert "smoothing=0.987" in recorder.urls[0] and "tagFilter=g%2Ftotal" in recorder.urls[0]
+    assert "/data/plugin/rvc/start?" in recorder.urls[0], "the venv has the plugin: its page"
+    with urllib.request.urlopen(recorder.urls[0], timeout=10) as response:
+        assert response.status == 200
     app.open_dashboard()
     app.open_dashboard()
     assert len(recorder.urls) == 1, "a double click must not open a second tab"
