@@ -218,16 +218,23 @@ def unlock(fd: int) -> None:
 
 def resume_process(pid: int) -> None:
     """Lets a process started with CREATE_SUSPENDED run (NtResumeProcess, as psutil does)."""
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    ntdll = ctypes.WinDLL("ntdll")  # type: ignore[attr-defined]
+    ntdll.NtResumeProcess.restype = ctypes.c_long
+    ntdll.NtResumeProcess.argtypes = [wintypes.HANDLE]
     process = kernel32.OpenProcess(PROCESS_SUSPEND_RESUME, False, pid)
     if not process:
-        raise ctypes.WinError()  # type: ignore[attr-defined]
+        raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
     try:
-        status = ctypes.windll.ntdll.NtResumeProcess(process)  # type: ignore[attr-defined]
+        status = ntdll.NtResumeProcess(process)
         if status:
             raise OSError(f"NtResumeProcess failed: NTSTATUS 0x{status & 0xFFFFFFFF:08X}")
     finally:
-        kernel32.CloseHandle(process)
+        kernel32.CloseHandle(wintypes.HANDLE(process))
 
 
 def show_message_box(title: str, text: str, is_error: bool = True) -> None:
