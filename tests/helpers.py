@@ -7,10 +7,17 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import psutil
+
+
+def base_python() -> Path:
+    """The interpreter behind the test venv: what the tests build launcher venvs from."""
+    return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:

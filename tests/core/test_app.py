@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -16,24 +15,14 @@ import pytest
 from launcher.core.app import LauncherCore
 from launcher.core.settings import Settings
 from launcher.core.state import Phase
-from launcher.events.demo import create_demo_rvc, simulate_training
+from launcher.events.demo import simulate_training
 from launcher.rvc.folder import RvcFolder
 from launcher.ui.menu import MenuEntry, build_menu
-from tests.helpers import all_gone, wait_until
+from tests.helpers import all_gone, base_python, wait_until
 
 pytestmark = pytest.mark.slow
 
 
-def base_python() -> Path:
-    return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
-
-
-@pytest.fixture(scope="module")
-def ready_rvc(tmp_path_factory: pytest.TempPathFactory) -> RvcFolder:
-    """A demo RVC folder whose launcher venv is built once for this module."""
-    rvc = RvcFolder.at(create_demo_rvc(tmp_path_factory.mktemp("app") / "RVC"))
-    LauncherCore(rvc, Settings(), base_python=base_python()).prepare_venv()
-    return rvc
 
 
 # Serving, whether or not a training run was seen (the previous test's run may count as new:

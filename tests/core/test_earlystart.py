@@ -63,16 +63,6 @@ def test_without_a_built_venv_nothing_starts_and_nothing_is_created(tmp_path: Pa
     assert sorted(root.rglob("*")) == before
 
 
-def base_python() -> Path:
-    return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
-
-
-@pytest.fixture(scope="module")
-def ready_rvc(tmp_path_factory: pytest.TempPathFactory) -> RvcFolder:
-    """A demo RVC folder whose launcher venv is built once for this module."""
-    rvc = RvcFolder.at(create_demo_rvc(tmp_path_factory.mktemp("early") / "RVC"))
-    LauncherCore(rvc, Settings(), base_python=base_python()).prepare_venv()
-    return rvc
 
 
 def free_port() -> int:
