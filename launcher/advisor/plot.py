@@ -246,4 +246,3 @@ def _finite(series: ScalarSeries | None) -> ScalarSeries:
     keep = [i for i, v in enumerate(series.values) if math.isfinite(v)]
     return ScalarSeries([series.steps[i] for i in keep], [series.values[i] for i in keep],
                         [series.wall_times[i] for i in keep])
-
