@@ -94,8 +94,10 @@ def _linux_files(language: str) -> list[FontFile]:
     return [*latin, *noto, *wqy]
 
 
+@functools.lru_cache(maxsize=16)
 def fontconfig_file(language: str) -> FontFile | None:
-    """fontconfig's best font for `language`, where fontconfig is installed (not Windows)."""
+    """fontconfig's best font for `language`, where fontconfig is installed (not Windows); asked
+    once per language, not for every plot."""
     fc_match = shutil.which("fc-match")
     if sys.platform == "win32" or fc_match is None:
         return None
