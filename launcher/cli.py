@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from launcher import APP_NAME, __version__, i18n, winplatform
 from launcher.core.settings import Settings
 from launcher.i18n import _
+from launcher.i18n.argparse_words import in_our_language
 from launcher.rvc.folder import RvcFolder
 from launcher.rvc.paths import default_rvc_root, is_frozen
 from launcher.rvc.placement import (
@@ -37,27 +38,45 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rvc-tensorboard-launcher",
-        description=f"{APP_NAME}: a preset, supervised TensorBoard for RVC training.",
+        description=_("{app}: a preset, supervised TensorBoard for RVC training.").format(
+            app=APP_NAME),
     )
+    # TRANSLATORS: run, setup and report are the command's words: keep them in English.
     parser.add_argument("command", nargs="?", default="run", choices=("run", "setup", "report"),
-                        help="run (default): serve TensorBoard and watch training; setup: prepare "
-                             "the TensorBoard environment and exit; report: overtraining advice")
-    parser.add_argument("--rvc-dir", type=Path,
-                        help="the RVC folder (default: the exe's folder, or the current directory)")
-    parser.add_argument("--demo", action="store_true",
-                        help="create and use a demo RVC folder with generated training logs")
-    parser.add_argument("--demo-dir", type=Path, help="where --demo puts its RVC folder")
+                        help=_("run (default): serve TensorBoard and watch training; setup: "
+                               "prepare the TensorBoard environment and exit; report: "
+                               "overtraining advice"))
+    parser.add_argument("--rvc-dir", type=Path, help=_(
+        "the RVC folder (default: the exe's folder, or the current directory)"))
+    parser.add_argument("--demo", action="store_true", help=_(
+        "create and use a demo RVC folder with generated training logs"))
+    parser.add_argument("--demo-dir", type=Path, help=_("where --demo puts its RVC folder"))
     parser.add_argument("--no-tray", action="store_true",
-                        help="run headless, printing to the console")
-    parser.add_argument("--no-browser", action="store_true", help="never open a browser")
+                        help=_("run headless, printing to the console"))
+    parser.add_argument("--no-browser", action="store_true", help=_("never open a browser"))
     parser.add_argument("--python", type=Path,
-                        help="base Python interpreter for the TensorBoard venv")
-    parser.add_argument("--model", help="report: only this model")
-    parser.add_argument("--json", action="store_true", help="report: print JSON")
-    parser.add_argument("--lang", help="the language to speak, such as es, ja or pt_BR (default: "
-                                       "settings.json's \"language\", else the system's)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+                        help=_("base Python interpreter for the TensorBoard venv"))
+    parser.add_argument("--model", help=_("report: only this model"))
+    parser.add_argument("--json", action="store_true", help=_("report: print JSON"))
+    parser.add_argument("--lang", help=_("the language to speak, such as es, ja or pt_BR "
+                                         "(default: settings.json's \"language\", else the "
+                                         "system's)"))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help=_("show program's version number and exit"))
     return parser
+
+
+def lang_option(argv: Sequence[str]) -> str | None:
+    """`--lang X` or `--lang=X` in `argv`, read before parsing so that the help and argparse's
+    errors already speak it."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
 
 
 def resolve_rvc_root(args: argparse.Namespace) -> Path:
@@ -92,7 +111,9 @@ def main(argv: Sequence[str] | None = None, early: EarlyStart | None = None) -> 
 
 
 def _main(argv: Sequence[str] | None, early: EarlyStart | None) -> int:
-    args = build_parser().parse_args(argv)
+    i18n.install(i18n.choose_language(lang_option(sys.argv[1:] if argv is None else argv)))
+    with in_our_language():
+        args = build_parser().parse_args(argv)
     i18n.install(i18n.choose_language(args.lang))
     windowed = not args.no_tray and args.command == "run"
     implicit = not args.demo and args.rvc_dir is None  # the exe's folder, or the cwd

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import string
 import sys
 from dataclasses import dataclass, field
@@ -120,8 +121,16 @@ def compiled(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
+# printf-style fields: only argparse's own messages (launcher/i18n/argparse_words.py) have them.
+PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?([a-z%])")
+
+
 def fields(text: str) -> list[str]:
-    """The str.format fields of `text`, e.g. ["model!r", "folder"] (sorted, with repeats)."""
+    """The fields of `text`, e.g. ["model!r", "folder"] for str.format, ["%(prog)s"] for
+    printf-style (sorted, with repeats)."""
+    if PERCENT_FIELD.search(text) and "{" not in text:
+        return sorted(match.group(0) for match in PERCENT_FIELD.finditer(text)
+                      if match.group(0) != "%%")
     found = []
     for _literal, name, _spec, conversion in string.Formatter().parse(text):
         if name is not None:

@@ -183,3 +183,50 @@ def test_launcher_stopped_during_pip_install_leaves_no_pip_and_next_run_repairs(
     rerun = launcher("setup", "--rvc-dir", str(demo_rvc), "--python", str(BASE_PYTHON))
     assert rerun.returncode == 0, rerun.stderr
     assert "TensorBoard environment ready" in rerun.stdout
+
+
+def test_lang_is_read_before_parsing() -> None:
+    from launcher.cli import lang_option
+
+    assert lang_option(["report", "--lang", "ja", "--json"]) == "ja"
+    assert lang_option(["--lang=pt_BR"]) == "pt_BR"
+    assert lang_option(["--lang"]) is None
+    assert lang_option(["--", "--lang", "es"]) is None
+    assert lang_option(["--no-tray"]) is None
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("es", ["uso: rvc-tensorboard-launcher", "argumentos posicionales:", "opciones:",
+            "muestra este mensaje de ayuda y sale", "un TensorBoard preconfigurado",
+            "muestra el número de versión del programa y sale"]),
+    ("ja", ["使い方: rvc-tensorboard-launcher", "位置引数:", "オプション:",
+            "このヘルプを表示して終了します", "ブラウザーを開きません"]),
+])
+def test_help_speaks_the_language_asked_for(language: str, words: list[str]) -> None:
+    result = launcher("--lang", language, "--help")
+    assert result.returncode == 0, result.stderr
+    for word in words:
+        assert word in result.stdout, (word, result.stdout)
+    for flag in ("--rvc-dir RVC_DIR", "--no-tray", "{run,setup,report}"):
+        assert flag in result.stdout  # flags and choices stay English
+    assert "show this help" not in result.stdout and "usage:" not in result.stdout
+
+
+def test_a_usage_error_speaks_the_language_asked_for() -> None:
+    result = launcher("--lang=es", "bogus")
+    assert result.returncode == 2
+    assert ("rvc-tensorboard-launcher: error: argumento command: opción no válida: 'bogus' "
+            "(elige entre 'run', 'setup', 'report')") in result.stderr, result.stderr
+
+
+def test_argparse_speaks_english_again_after_parsing(tmp_path: Path) -> None:
+    import argparse
+
+    from launcher import cli, i18n
+
+    try:
+        assert cli.main(["--lang", "fr", "--rvc-dir", str(tmp_path / "nowhere"),
+                         "--no-tray"]) == cli.EXIT_BAD_INPUT
+    finally:
+        i18n.install("en")
+    assert argparse._("usage: ") == "usage: "  # its own translator is back

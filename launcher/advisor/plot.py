@@ -4,20 +4,28 @@ Top panel: the judged total (`loss/g/total`, Applio's `loss_avg_50/g/total`) raw
 and smoothed as TensorBoard shows it (bold), with the run's lowest point (the step the report
 gives) and the overtraining onset marked. Bottom panel: raw `loss/g/mel` with the candidate
 minima circled and numbered by rank.
+
+The words are in the active language when a font on this machine has all their glyphs
+(fonts), else in English.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from launcher.advisor.analysis import MEL_DISPLAY_CLAMP, MEL_TAG, TOTAL_TAG, ModelReport
+from launcher.advisor.fonts import PILLOW, Font, FontFile, choose_font, load_font
 from launcher.advisor.smoothing import tensorboard_smooth
 from launcher.events.reader import ScalarSeries
+from launcher.i18n import ENGLISH, Translations, active_language, translations
+
+log = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 900, 580
 MARGIN_LEFT, MARGIN_RIGHT = 70, 20
@@ -30,8 +38,8 @@ MEL = (70, 130, 200)
 CANDIDATE = (20, 150, 60)
 ONSET = (200, 30, 30)
 TEXT = (30, 30, 30)
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+FONT_SIZE, TITLE_SIZE = 13, 17
+TITLE_AT = (MARGIN_LEFT, 8)
 
 
 @dataclass(frozen=True)
@@ -52,15 +60,66 @@ class _Panel:
         return self.bottom - (value - low) / (high - low) * (self.bottom - self.top)
 
 
+@dataclass(frozen=True)
+class Labels:
+    """Every word in the picture, in one language."""
+
+    title: str
+    top: str
+    bottom: str
+    lowest: str
+    no_total: str
+    no_mel: str
+    onset: str
+    step: str
+    legend: tuple[str, ...]
+
+    def text(self) -> str:
+        return "".join(part if isinstance(part, str) else "".join(part)
+                       for part in astuple(self))
+
+
+def plot_labels(model: str, report: ModelReport, smoothing: float, tr: Translations) -> Labels:
+    tried = report.try_epochs()[:3]
+    verdict = report.headline(tr)
+    title = tr.ngettext("{model}: try epoch {epochs} - {verdict}",
+                        "{model}: try epochs {epochs} - {verdict}", len(tried)).format(
+        model=model, epochs=", ".join(tried), verdict=verdict) if tried else (
+        tr.gettext("{model}: {verdict}").format(model=model, verdict=verdict))
+    legend = tuple(tr.gettext("{rank}: epoch {epoch}, step {step}").format(
+        rank=c.rank, step=c.step, epoch="?" if c.epoch is None else (
+            f"{'~' if c.epoch_is_estimate else ''}{c.epoch}")) for c in report.candidates)
+    no_data = tr.gettext("no {tag} logged yet")
+    return Labels(
+        title=title,
+        top=tr.gettext("{tag}: raw (light), smoothed {smoothing} (bold)").format(
+            tag=report.total_tag, smoothing=f"{smoothing:g}"),
+        bottom=tr.gettext("{tag} raw, best candidates numbered").format(tag=MEL_TAG),
+        lowest=tr.gettext("lowest point"), no_total=no_data.format(tag=TOTAL_TAG),
+        no_mel=no_data.format(tag=MEL_TAG), onset=tr.gettext("onset"),
+        step=tr.gettext("step"), legend=legend)
+
+
+def labels_and_font(model: str, report: ModelReport, smoothing: float
+                    ) -> tuple[Labels, FontFile]:
+    """The words in the active language and a font that has them; else English."""
+    labels = plot_labels(model, report, smoothing, translations())
+    file = choose_font(labels.text(), active_language())
+    if file is None:
+        log.debug("no font here has every glyph of the %s plot text; drawing it in English",
+                  active_language())
+        labels = plot_labels(model, report, smoothing, ENGLISH)
+        file = choose_font(labels.text(), "en") or PILLOW
+    return labels, file
+
+
 def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport, path: Path,
                *, smoothing: float) -> Path:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    font = _font(13)
-    tried = report.try_epochs()[:3]
-    title = f"{model}: try epochs {', '.join(tried)} - {report.headline()}" if tried else (
-        f"{model}: {report.headline()}")
-    draw.text((MARGIN_LEFT, 8), title, fill=TEXT, font=_font(17))
+    labels, file = labels_and_font(model, report, smoothing)
+    font = load_font(file, FONT_SIZE)
+    draw.text(TITLE_AT, labels.title, fill=TEXT, font=load_font(file, TITLE_SIZE))
     total = _finite(scalars.get(report.total_tag) or scalars.get(TOTAL_TAG))
     mel = _finite(scalars.get(MEL_TAG))
     steps = total.steps + mel.steps
@@ -70,8 +129,8 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
                     x_range)
     for panel in (top, bottom):
         _axes(draw, panel, font)
-    _title(draw, top, f"{report.total_tag}: raw (light), smoothed {smoothing:g} (bold)", font)
-    _title(draw, bottom, f"{MEL_TAG} raw, best candidates numbered", font)
+    _title(draw, top, labels.top, font)
+    _title(draw, bottom, labels.bottom, font)
     if total.steps:
         _line(draw, top, total.steps, total.values, RAW, 1)
         smoothed = tensorboard_smooth(total.values, smoothing)
@@ -80,9 +139,9 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
             i = total.steps.index(report.min_step)
             x, y = top.x(report.min_step), top.y(smoothed[i])
             _dot(draw, x, y, 5, SMOOTHED)
-            draw.text((x, y + 8), "lowest point", fill=SMOOTHED, font=font, anchor="mt")
+            draw.text((x, y + 8), labels.lowest, fill=SMOOTHED, font=font, anchor="mt")
     else:
-        _note(draw, top, f"no {TOTAL_TAG} logged yet", font)
+        _note(draw, top, labels.no_total, font)
     if mel.steps:
         shown = [min(v, bottom.y_range[1]) for v in mel.values]
         _line(draw, bottom, mel.steps, shown, MEL, 1)
@@ -92,15 +151,15 @@ def write_plot(model: str, scalars: dict[str, ScalarSeries], report: ModelReport
             above = candidate.rank % 2 == 1
             draw.text((cx, cy - 8 if above else cy + 8), str(candidate.rank), fill=CANDIDATE,
                       font=font, anchor="mb" if above else "mt")
-        _legend(draw, report, font)
+        _legend(draw, labels.legend, font)
     else:
-        _note(draw, bottom, f"no {MEL_TAG} logged yet", font)
+        _note(draw, bottom, labels.no_mel, font)
     if report.onset_step is not None:
         for panel in (top, bottom):
             x = panel.x(report.onset_step)
             _dashed_vertical(draw, x, panel.top, panel.bottom, ONSET)
-        draw.text((top.x(report.onset_step) + 4, top.top + 2), "onset", fill=ONSET, font=font)
-    draw.text((MARGIN_LEFT - 6, bottom.bottom + 4), "step", fill=AXIS, font=font, anchor="rt")
+        draw.text((top.x(report.onset_step) + 4, top.top + 2), labels.onset, fill=ONSET, font=font)
+    draw.text((MARGIN_LEFT - 6, bottom.bottom + 4), labels.step, fill=AXIS, font=font, anchor="rt")
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG")
     return path
@@ -142,12 +201,7 @@ def _axes(draw: ImageDraw.ImageDraw, panel: _Panel, font: Font) -> None:
     draw.rectangle((panel.left, panel.top, panel.right, panel.bottom), outline=AXIS)
 
 
-def _legend(draw: ImageDraw.ImageDraw, report: ModelReport, font: Font) -> None:
-    entries = []
-    for candidate in report.candidates:
-        epoch = "?" if candidate.epoch is None else (
-            f"{'~' if candidate.epoch_is_estimate else ''}{candidate.epoch}")
-        entries.append(f"{candidate.rank}: epoch {epoch}, step {candidate.step}")
+def _legend(draw: ImageDraw.ImageDraw, entries: Sequence[str], font: Font) -> None:
     lines = ["   ".join(entries[:3]), "   ".join(entries[3:])]
     for row, text in enumerate(line for line in lines if line):
         draw.text((MARGIN_LEFT, 528 + 18 * row), text, fill=CANDIDATE, font=font)
@@ -192,10 +246,3 @@ def _finite(series: ScalarSeries | None) -> ScalarSeries:
     keep = [i for i, v in enumerate(series.values) if math.isfinite(v)]
     return ScalarSeries([series.steps[i] for i in keep], [series.values[i] for i in keep],
                         [series.wall_times[i] for i in keep])
-
-
-def _font(size: int) -> Font:
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):  # Pillow without FreeType: the small bitmap font
-        return ImageFont.load_default()

@@ -220,7 +220,7 @@ class LauncherCore:
             raise
         except Exception as exc:
             log.exception("setup crashed")
-            raise internal_failure("setting up TensorBoard", exc,
+            raise internal_failure(_("setting up TensorBoard"), exc,
                                    self.rvc.paths.log_file) from exc
 
     def _prepare_venv(self) -> Path:

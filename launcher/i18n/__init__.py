@@ -1,5 +1,6 @@
 """The launcher in its user's language: `_`, `ngettext` and `N_` (stdlib gettext over the
-compiled catalogs in locale/), and the choice of language (choice).
+compiled catalogs in locale/), the choice of language (choice), and argparse's own words in
+the active language (argparse_words).
 
 May import: the standard library, launcher.winplatform.
 """

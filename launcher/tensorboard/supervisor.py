@@ -32,7 +32,8 @@ from launcher.i18n import _
 from launcher.rvc import paths
 from launcher.tensorboard import info as tbinfo
 from launcher.tensorboard import ports
-from launcher.tensorboard.exitcodes import cannot_start, describe_exit, is_crash
+from launcher.tensorboard.exitcodes import cannot_start
+from launcher.tensorboard.outcome import Ending, Outcome
 from launcher.tensorboard.process import (
     SpawnPlan,
     StartedTensorBoard,
@@ -49,13 +50,8 @@ from launcher.tensorboard.process import (
 
 log = logging.getLogger(__name__)
 
-# Outcomes of starting and watching one TensorBoard, besides a crash description.
-READY = "ready"
-INTERRUPTED = "interrupted"  # stop or restart requested
-BIND = "bind"  # its port was taken after we chose it
-HUNG = "TensorBoard stopped answering"
-CRASHED = "TensorBoard crashed"
-EXITED = "TensorBoard exited"
+READY, INTERRUPTED = Outcome(Ending.READY), Outcome(Ending.INTERRUPTED)
+BIND, HUNG = Outcome(Ending.BIND), Outcome(Ending.HUNG)
 
 
 class TBState(Enum):
@@ -173,7 +169,7 @@ class TensorBoardSupervisor:
             log.warning("The supervisor thread did not stop in %s s; killing TensorBoard", timeout)
             process.kill_tree(self.stop_grace)
         elif not thread.is_alive() and self._state is not TBState.STOPPED:
-            self._change_state(TBState.STOPPED, "TensorBoard stopped")
+            self._change_state(TBState.STOPPED, _("TensorBoard stopped"))
 
     def restart(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -218,8 +214,8 @@ class TensorBoardSupervisor:
             if self._restart_requested:
                 self._restart_requested = False
                 self._fast_crashes = 0
-            crash = self._run_once()
-            if crash and not self._back_off(crash):
+            failure = self._run_once()
+            if failure is not None and not self._back_off(failure):
                 return
 
     def _attach_to_running(self) -> str:
@@ -245,15 +241,15 @@ class TensorBoardSupervisor:
         self._change_state(TBState.STARTING, _("The other TensorBoard went away; starting our own"))
         return "gone"
 
-    def _run_once(self) -> str:
-        """Start TensorBoard and watch it; a crash description, or "" after a stop or restart."""
+    def _run_once(self) -> Outcome | None:
+        """Start TensorBoard and watch it; how it failed, or None after a stop or restart."""
         port, process = self._start_process()
         outcome = self._wait_ready(process)
         if outcome == BIND and port:
             self._bad_ports.add(port)
             outcome = INTERRUPTED
         elif outcome == BIND:
-            outcome = _("TensorBoard could not bind a port")
+            outcome = Outcome(Ending.NO_PORT)
         elif outcome == READY:
             self.port = served_port = process.ready_port or port
             self._bad_ports.clear()
@@ -262,7 +258,7 @@ class TensorBoardSupervisor:
             outcome = self._watch(process)
         if outcome == INTERRUPTED or self._stop_requested:
             self._end_process()
-            return ""
+            return None
         self.last_error = process.tail()
         if cannot_start(process.returncode):
             self.environment_broken = True
@@ -318,29 +314,28 @@ class TensorBoardSupervisor:
         self._process = spawn(command, env, self.log_file, self.plan, self._wake.set, self._job)
         return self._process
 
-    def _wait_ready(self, process: TensorBoardProcess) -> str:
+    def _wait_ready(self, process: TensorBoardProcess) -> Outcome:
         """READY once our TensorBoard printed its ready line (it binds the port first; the
         health checks that follow confirm it serves our logdir); INTERRUPTED, BIND or a crash.
         Another HTTP round trip here would only delay the dashboard."""
         deadline = time.monotonic() + self.ready_timeout
         while not (self._stop_requested or self._restart_requested):
             if process.exited.is_set():
-                return BIND if is_bind_error(process.lines()) else self._exit_message(process)
+                return BIND if is_bind_error(process.lines()) else Outcome.exit(process.returncode)
             if process.ready_port is not None:
                 return READY
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return _("TensorBoard did not start within {seconds} s").format(
-                    seconds=f"{self.ready_timeout:g}")
+                return Outcome(Ending.TIMED_OUT, seconds=self.ready_timeout)
             self._sleep(min(remaining, 0.1 if process.ready_port is not None else 1.0))
         return INTERRUPTED
 
-    def _watch(self, process: TensorBoardProcess) -> str:
-        """Health checks while serving; INTERRUPTED, HUNG or a crash description."""
+    def _watch(self, process: TensorBoardProcess) -> Outcome:
+        """Health checks while serving; INTERRUPTED, HUNG or how it exited."""
         failures = 0
         while not (self._stop_requested or self._restart_requested):
             if process.exited.is_set():
-                return self._exit_message(process)
+                return Outcome.exit(process.returncode)
             if failures >= self.health_failures:
                 return HUNG
             if self._sleep(self.health_interval) or process.exited.is_set():
@@ -348,28 +343,18 @@ class TensorBoardSupervisor:
             failures = 0 if self._serves_logdir(process.ready_port or 0) else failures + 1
         return INTERRUPTED
 
-    @staticmethod
-    def _exit_message(process: TensorBoardProcess) -> str:
-        code = process.returncode
-        return f"{CRASHED if is_crash(code) else EXITED} ({describe_exit(code)})"
-
-    def _back_off(self, crash: str) -> bool:
+    def _back_off(self, failure: Outcome) -> bool:
         """Wait before the next start; False once stop is requested."""
-        said = self.last_error or f"it printed nothing (its log: {self.log_file})"
+        said = self.last_error or _("it printed nothing (its log: {log})").format(
+            log=self.log_file)
         if self.environment_broken:
-            self._change_state(TBState.FAILED, (
-                f"The TensorBoard environment's python cannot start ({crash}); it will be "
-                f"rebuilt when the launcher starts again. Its output: {said}"))
+            self._change_state(TBState.FAILED, failure.environment_broken(said))
             return self._wait_for_stop()
         if self._fast_crashes >= self.max_fast_crashes:
-            headline = crash
-            for prefix in (CRASHED, EXITED):
-                if crash.startswith(prefix):
-                    headline = "TensorBoard keeps crashing" + crash[len(prefix):]
-            self._change_state(TBState.FAILED, f"{headline}: {said}")
+            self._change_state(TBState.FAILED, failure.repeated(said))
             return self._wait_for_stop()
         delay = min(self.backoff_base * 2 ** (self._fast_crashes - 1), self.backoff_cap)
-        self._change_state(TBState.BACKOFF, f"{crash}; restarting in {delay:g} s")
+        self._change_state(TBState.BACKOFF, failure.restarting(delay))
         self._sleep(delay)
         return not self._stop_requested
 
@@ -393,6 +378,6 @@ class TensorBoardSupervisor:
         if process is None:
             return
         if not process.exited.is_set():
-            self._change_state(TBState.STOPPING, "Stopping TensorBoard")
+            self._change_state(TBState.STOPPING, _("Stopping TensorBoard"))
         process.kill_tree(self.stop_grace if graceful else 0.0)
         tbinfo.clean_stale(self.logdir)

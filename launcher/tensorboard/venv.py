@@ -256,8 +256,10 @@ class TensorBoardVenv:
         if done.returncode == 0:
             return None
         output = (done.stderr.strip() or done.stdout.strip()).splitlines()
-        said = f"; it printed: {output[-1]}" if output else ""
-        return f"{describe_exit(done.returncode)}{said}"
+        if not output:
+            return describe_exit(done.returncode)
+        return _("{exit}; it printed: {output}").format(exit=describe_exit(done.returncode),
+                                                         output=output[-1])
 
     def _create(self, copies: bool) -> None:
         from virtualenv import cli_run
@@ -281,7 +283,7 @@ class TensorBoardVenv:
                       "--python with another python.exe.").format(
                           python=self.base_python, error=exc)) from exc
             # The base Python answered the launcher's probe, so anything else is ours.
-            raise internal_failure("creating the TensorBoard environment", exc,
+            raise internal_failure(_("creating the TensorBoard environment"), exc,
                                    self.venv_dir.parent / LAUNCHER_LOG_NAME) from exc
         if not self.python.is_file():
             raise SetupError(
@@ -357,9 +359,10 @@ class TensorBoardVenv:
                                  error=exc)) from exc
         lines = done.stdout.split()
         if done.returncode != 0 or not lines or lines[0] != self.tensorboard_version:
-            error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            error = (done.stderr.strip().splitlines() or [_("no output")])[-1]
             if is_crash(done.returncode):
-                error = f"{describe_exit(done.returncode)}; last output: {error}"
+                error = _("{exit}; last output: {output}").format(
+                    exit=describe_exit(done.returncode), output=error)
             raise SetupError(
                 _("TensorBoard {version} does not import in {folder} "
                   "({error}); start the launcher again to rebuild it.").format(

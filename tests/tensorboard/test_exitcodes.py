@@ -56,3 +56,28 @@ def test_a_real_crash_is_named() -> None:
     assert describe_exit(done.returncode) in (
         "exit code 0xC0000409 (it aborted: a failed runtime check, abort(), or a corrupted "
         "stack)", "killed by signal SIGABRT (it aborted itself)")
+
+
+@pytest.fixture
+def speak():
+    from launcher import i18n
+
+    yield i18n.install
+    i18n.install("en")
+
+
+def test_the_words_follow_the_active_language(speak) -> None:
+    speak("fr")
+    assert describe_exit(0xC0000135) == ("code de sortie 0xC0000135 (une DLL dont il a besoin "
+                                         "est introuvable)")
+    assert describe_exit(3) == "code de sortie 3"
+    assert describe_exit(0xC0001234) == "code de sortie 0xC0001234 (un plantage)"
+    speak("zh_CN")
+    assert describe_exit(None) == "无退出代码"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_signals_follow_the_active_language(speak) -> None:
+    speak("ru")
+    assert describe_exit(-11) == ("завершён сигналом SIGSEGV (ошибка сегментации: процесс "
+                                  "обратился к чужой памяти)")
