@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -31,6 +31,7 @@ from launcher.i18n.choice import AVAILABLE  # noqa: E402, F401 (scripts/i18n use
 SOURCE_DIR = REPO / "launcher"
 PROJECT = "RVC TensorBoard Launcher"
 FIXED_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)  # no date churn in the headers
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_plural": (1, 2)}  # launcher.i18n's plural marker
 PO_WIDTH = 100
 
 # GNU gettext's usual Plural-Forms (Babel's CLDR data adds a "many" form for millions in the
@@ -60,10 +61,11 @@ def mo_path(language: str, locale_dir: Path = LOCALE_DIR) -> Path:
 
 
 def extract(source_dir: Path = SOURCE_DIR) -> Catalog:
-    """Every `_()`, `N_()` and `ngettext()` message in the source, as a template."""
+    """Every `_()`, `N_()`, `N_plural()` and `ngettext()` message in the source, as a template."""
     template = Catalog(project=PROJECT, domain=DOMAIN, creation_date=FIXED_DATE, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-            source_dir, method_map=[("**.py", "python")], comment_tags=("TRANSLATORS:",),
+            source_dir, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
             strip_comment_tags=True):
         location = (f"launcher/{Path(filename).as_posix()}", lineno)
         template.add(message, None, [location], auto_comments=comments, context=context)

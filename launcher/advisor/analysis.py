@@ -41,7 +41,7 @@ from launcher.advisor.smoothing import tensorboard_smooth
 from launcher.advisor.turn import MIN_AFTER, fit_turn, noise_sd
 from launcher.events.reader import LogDirReader, ScalarSeries
 from launcher.events.scalarcache import ScalarCache
-from launcher.i18n import ENGLISH, N_, Translations, ngettext
+from launcher.i18n import ENGLISH, N_, N_plural, Translations
 from launcher.rvc.checkpoints import CheckpointIndex, CheckpointScanner
 from launcher.rvc.folder import RvcFolder
 from launcher.util.folderstamp import FolderStamp, unsettled_after
@@ -69,6 +69,34 @@ COLLAPSE_MIN_POINTS = 20
 PER_EPOCH_LOGGING = {"applio", "mangio"}  # one point per epoch: spacing = steps per epoch
 
 
+@dataclass(frozen=True)
+class Note:
+    """A warning: its message (with `plural`, the forms chosen by `count`) and its named fields,
+    written in English for JSON or in a catalog for people, like `ModelReport.headline`."""
+
+    msgid: str
+    fields: tuple[tuple[str, object], ...] = ()
+    plural: str | None = None
+    count: int = 1
+
+    @classmethod
+    def of(cls, msgid: str, **fields: object) -> Note:
+        return cls(msgid, tuple(fields.items()))
+
+    @classmethod
+    def counted(cls, forms: tuple[str, str], count: int, **fields: object) -> Note:
+        """A message with a `{count}`: `forms` is `N_plural(singular, plural)`."""
+        return cls(forms[0], tuple({"count": count, **fields}.items()), forms[1], count)
+
+    def text(self, tr: Translations = ENGLISH) -> str:
+        message = (tr.gettext(self.msgid) if self.plural is None
+                   else tr.ngettext(self.msgid, self.plural, self.count))
+        return message.format(**dict(self.fields))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 @dataclass
 class Candidate:
     step: int
@@ -91,7 +119,7 @@ class ModelReport:
     last_step: int | None = None
     points: int = 0
     candidates: list[Candidate] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     smoothing: float = 0.987
     total_tag: str = TOTAL_TAG  # the curve the verdict was judged on
     chart_min_step: int | None = None  # where the smoothed chart shows its minimum (it lags)
@@ -108,6 +136,10 @@ class ModelReport:
             return tr.gettext("overtraining since step {step} (epoch {epoch})").format(
                 step=self.onset_step, epoch=epoch)
         return tr.gettext(VERDICT_WORDS.get(self.verdict, self.verdict))
+
+    def warning_texts(self, tr: Translations = ENGLISH) -> list[str]:
+        """The warnings in words: English for JSON, or in the catalog `tr` for people."""
+        return [note.text(tr) for note in self.warnings]
 
     def try_epochs(self) -> list[str]:
         """The candidates' epochs as shown ("78", "~140", "?"), best first."""
@@ -253,12 +285,12 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
     elif total is not None and total.steps:
         judged = total
     else:
-        report.warnings.append(f"no {TOTAL_TAG} logged yet")
+        report.warnings.append(Note.of(N_("no {tag} logged yet"), tag=TOTAL_TAG))
         return report
     steps, values = _finite(judged)
     report.points = len(steps)
     if not steps:
-        report.warnings.append(f"{report.total_tag} holds no finite value")
+        report.warnings.append(Note.of(N_("{tag} holds no finite value"), tag=report.total_tag))
         return report
     report.last_step = steps[-1]
     if EPOCH_TAG in scalars:
@@ -278,10 +310,12 @@ def analyze(model: str, scalars: dict[str, ScalarSeries], checkpoints: Checkpoin
         report.candidates = _candidates(mel, checkpoints, spacing, report.warnings)
         report.warnings.extend(collapse_warnings(mel))
     else:
-        report.warnings.append(f"no {MEL_TAG} logged, so no best-epoch candidates")
+        report.warnings.append(Note.of(N_("no {tag} logged, so no best-epoch candidates"),
+                                       tag=MEL_TAG))
     if checkpoints.latest_only and not checkpoints.weights:
-        report.warnings.append("only the latest checkpoint (G_2333333.pth) is kept; "
-                               "no per-epoch weights to choose from")
+        report.warnings.append(Note.of(N_("only the latest checkpoint ({file}) is kept; no "
+                                          "per-epoch weights to choose from"),
+                                       file="G_2333333.pth"))
     return report
 
 
@@ -294,7 +328,10 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
     report.min_step = steps[lowest]
     if len(steps) < MIN_POINTS:
         report.verdict = "improving"
-        report.warnings.append(f"only {len(steps)} points logged; too early to judge")
+        # Both English forms say "points": `report --json` keeps the text it always had.
+        report.warnings.append(Note.counted(N_plural(
+            "only {count} points logged; too early to judge",
+            "only {count} points logged; too early to judge"), len(steps)))
         return
     first = _index_at_or_before(steps, steps[0] + FIT_START_FRACTION * (steps[-1] - steps[0]))
     report.noise_sd = noise_sd(values)
@@ -317,9 +354,11 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
             report.noise_sd = fit.noise_sd
             return
         if fit.t_after > rise_t / 2:
-            report.warnings.append(
-                f"{report.total_tag} may be rising since step {fit.turn_step} "
-                f"({fit.t_after:.1f} standard errors, {rise_t:g} needed); not yet sure")
+            report.warnings.append(Note.of(
+                N_("{tag} may be rising since step {step} ({t} standard errors, {needed} "
+                   "needed); not yet sure"),
+                tag=report.total_tag, step=fit.turn_step, t=f"{fit.t_after:.1f}",
+                needed=f"{rise_t:g}"))
     recent = _index_at_or_before(steps, steps[0] + (steps[-1] - steps[0]) * RECENT_START)
     slope, t_value = linear_trend(steps[recent:], values[recent:])
     fall = -slope * (steps[-1] - steps[recent])
@@ -400,12 +439,16 @@ def _previous_lower(values: Sequence[float]) -> list[int]:
 
 
 def _candidates(mel: ScalarSeries, checkpoints: CheckpointIndex, spacing: float | None,
-                warnings: list[str]) -> list[Candidate]:
+                warnings: list[Note]) -> list[Candidate]:
     points = [(s, v) for s, v in zip(mel.steps, mel.values, strict=True) if math.isfinite(v)]
     clamped = sum(1 for _, v in points if v >= MEL_DISPLAY_CLAMP)
     if clamped:
-        warnings.append(f"{clamped} {MEL_TAG} points sit at the display cap of "
-                        f"{MEL_DISPLAY_CLAMP:g} (real value higher); they are not candidates")
+        # As above, both English forms keep the JSON's text.
+        warnings.append(Note.counted(N_plural(
+            "{count} {tag} points sit at the display cap of {cap} (real value higher); they "
+            "are not candidates",
+            "{count} {tag} points sit at the display cap of {cap} (real value higher); they "
+            "are not candidates"), clamped, tag=MEL_TAG, cap=f"{MEL_DISPLAY_CLAMP:g}"))
     steps = [s for s, _ in points]
     values = [v for _, v in points]
     noise = raw_noise(values)
@@ -426,7 +469,7 @@ def _candidates(mel: ScalarSeries, checkpoints: CheckpointIndex, spacing: float 
     return result
 
 
-def collapse_warnings(mel: ScalarSeries) -> list[str]:
+def collapse_warnings(mel: ScalarSeries) -> list[Note]:
     """Hints of mode collapse: a long run of near-constant mel loss, or mel falling to a
     small fraction of its usual level (what a silent or empty segment does)."""
     steps, values = _finite(mel)
@@ -445,23 +488,20 @@ def collapse_warnings(mel: ScalarSeries) -> list[str]:
             run_start = i
     length = longest[1] - longest[0]
     if length >= max(COLLAPSE_MIN_POINTS, len(values) // 20):
-        warnings.append(
-            ngettext("{tag} stays at {value} from step {start} to {end} ({count} point): "
-                     "possible mode collapse",
-                     "{tag} stays at {value} from step {start} to {end} ({count} points): "
-                     "possible mode collapse", length).format(
-                tag=MEL_TAG, value=f"{values[longest[0]]:.3g}", start=steps[longest[0]],
-                end=steps[longest[1] - 1], count=length))
+        warnings.append(Note.counted(N_plural(
+            "{tag} stays at {value} from step {start} to {end} ({count} point): possible mode "
+            "collapse",
+            "{tag} stays at {value} from step {start} to {end} ({count} points): possible mode "
+            "collapse"), length, tag=MEL_TAG, value=f"{values[longest[0]]:.3g}",
+            start=steps[longest[0]], end=steps[longest[1] - 1]))
     low = [i for i, v in enumerate(values) if v < 0.2 * typical]
     if typical > 0 and low:
-        warnings.append(
-            ngettext("{tag} falls below a fifth of its usual {typical} at {count} point "
-                     "(first at step {step}): the pattern of a silent segment; check the "
-                     "dataset for silence",
-                     "{tag} falls below a fifth of its usual {typical} at {count} points "
-                     "(first at step {step}): the pattern of a silent segment; check the "
-                     "dataset for silence", len(low)).format(
-                tag=MEL_TAG, typical=f"{typical:.3g}", count=len(low), step=steps[low[0]]))
+        warnings.append(Note.counted(N_plural(
+            "{tag} falls below a fifth of its usual {typical} at {count} point (first at step "
+            "{step}): the pattern of a silent segment; check the dataset for silence",
+            "{tag} falls below a fifth of its usual {typical} at {count} points (first at step "
+            "{step}): the pattern of a silent segment; check the dataset for silence"),
+            len(low), tag=MEL_TAG, typical=f"{typical:.3g}", step=steps[low[0]]))
     return warnings
 
 

@@ -30,7 +30,8 @@ def render_table(reports: Sequence[ModelReport]) -> str:
         if report.candidates:
             lines.append("  " + _("candidates (clear dips of raw loss/g/mel, lowest first):"))
             lines += [f"    {_candidate_text(c)}" for c in report.candidates]
-        lines += ["  " + _("warning: {message}").format(message=w) for w in report.warnings]
+        lines += ["  " + _("warning: {message}").format(message=w)
+                  for w in report.warning_texts(tr)]
         lines.append("")
     columns = tuple(_(c) for c in _COLUMNS)
     rows = [(r.model, ", ".join(r.try_epochs()) or "-", r.headline(tr), _text(r.min_step),
@@ -50,7 +51,8 @@ def render_json(reports: Sequence[ModelReport]) -> str:
 
 def _as_dict(report: ModelReport) -> dict[str, object]:
     """The answer first (`answer`, `try_epochs`, `try_files`), then the verdict (`headline`,
-    `evidence`), then every field of the report. Keys are only ever added."""
+    `evidence`), then every field of the report, the warnings in words. Keys are only ever
+    added."""
     data: dict[str, object] = {
         "model": report.model,
         "answer": report.answer(),
@@ -61,6 +63,7 @@ def _as_dict(report: ModelReport) -> dict[str, object]:
         "evidence": report.evidence(),
     }
     data.update(asdict(report))
+    data["warnings"] = report.warning_texts()
     return data
 
 

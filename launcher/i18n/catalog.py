@@ -47,3 +47,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a string for extraction where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a singular and plural pair like `N_`; `ngettext()` picks the form where it is shown."""
+    return singular, plural

@@ -99,7 +99,7 @@ def test_no_data_and_too_few_points() -> None:
     assert analyze("X", {}, CheckpointIndex()).verdict == "no data"
     assert analyze("X", {}, CheckpointIndex()).headline() == "no data"
     few = judge([5.0, 4.0, 3.0])
-    assert few.verdict == "improving" and "too early" in few.warnings[0]
+    assert few.verdict == "improving" and "too early" in few.warnings[0].text()
     nan_only = judge([math.nan] * 5)
     assert nan_only.verdict == "no data"
 
@@ -130,7 +130,7 @@ def test_clamped_mel_is_not_a_candidate() -> None:
     mel = [75.0] * 30 + [40 - i * 0.1 for i in range(30)] + [75.0] * 10
     report = judge([30 - i * 0.01 for i in range(70)], mel=mel)
     assert all(c.mel < 75 for c in report.candidates)
-    assert any("display cap" in w for w in report.warnings)
+    assert any("display cap" in w for w in report.warning_texts())
 
 
 def test_mode_collapse_hints() -> None:
@@ -139,9 +139,9 @@ def test_mode_collapse_hints() -> None:
     healthy = [18 + rng.gauss(0, 1) for _ in steps]
     assert collapse_warnings(series(steps, healthy)) == []
     stuck = healthy[:100] + [14.2] * 100
-    assert "mode collapse" in collapse_warnings(series(steps, stuck))[0]
+    assert "mode collapse" in collapse_warnings(series(steps, stuck))[0].text()
     silent = healthy[:150] + [1.0 + rng.gauss(0, 0.05) for _ in range(50)]
-    assert any("silent segment" in w for w in collapse_warnings(series(steps, silent)))
+    assert any("silent segment" in w.text() for w in collapse_warnings(series(steps, silent)))
 
 
 def test_trend_statistic() -> None:
@@ -250,7 +250,7 @@ def test_webui_layout_without_weights_estimates_nothing(tmp_path: Path) -> None:
     assert report.onset_epoch is None
     assert report.headline() == f"overtraining since step {report.onset_step}"
     assert all(c.epoch is None and c.weight_file is None for c in report.candidates)
-    assert any("G_2333333" in w for w in report.warnings)
+    assert any("G_2333333" in w for w in report.warning_texts())
 
 
 def write_epochs(writer: ScalarEventWriter, model: DemoModel, epochs: range,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gettext
 import json
+import math
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from launcher.advisor.analysis import Advisor, Candidate, ModelReport
+from launcher.advisor.analysis import Advisor, Candidate, ModelReport, Note, analyze
 from launcher.advisor.plot import CANDIDATE, ONSET, SMOOTHED, write_plot
 from launcher.advisor.report import render_json, render_table
+from launcher.events.reader import ScalarSeries
+from launcher.i18n import N_
+from launcher.i18n.catalog import DOMAIN, LOCALE_DIR
+from launcher.rvc.checkpoints import CheckpointIndex
 from launcher.rvc.folder import RvcFolder
 
 
@@ -26,7 +32,8 @@ def test_table_lists_models_candidates_and_warnings(
     evidence; the table's lowest step is the headline's."""
     _, reports = demo_reports
     aria = reports["Aria"]
-    nothing = ModelReport("Empty", "no data", warnings=["no loss/g/total logged yet"])
+    nothing = ModelReport("Empty", "no data",
+                          warnings=[Note.of(N_("no {tag} logged yet"), tag="loss/g/total")])
     table = render_table([aria, reports["Ben"], nothing])
     lines = table.splitlines()
     epochs = ", ".join(aria.try_epochs())
@@ -62,6 +69,44 @@ def test_json_round_trips(demo_reports: tuple[Advisor, dict[str, ModelReport]]) 
     assert aria["try_files"][0] == Path(aria["candidates"][0]["weight_file"]).name
     assert aria["min_step"] == aria["onset_step"]
     assert aria["total_tag"] == "loss/g/total" and aria["rise_percent"] > 5
+
+
+def scalars(values: dict[str, list[float]]) -> dict[str, ScalarSeries]:
+    return {tag: ScalarSeries([20 * (i + 1) for i in range(len(v))], v, [0.0] * len(v))
+            for tag, v in values.items()}
+
+
+def test_json_warnings_are_the_english_they_always_were() -> None:
+    """Scripts match these strings: the structured warnings write exactly the old text."""
+    few = analyze("Few", scalars({"loss/g/total": [5.0, 4.0, 3.0],
+                                  "loss/g/mel": [75.0, 2.0, 3.0]}), CheckpointIndex())
+    one = analyze("One", scalars({"loss/g/total": [5.0]}), CheckpointIndex(latest_only=True))
+    void = analyze("Void", scalars({"loss/g/total": [math.nan] * 5}), CheckpointIndex())
+    data = json.loads(render_json([few, one, void, analyze("None", {}, CheckpointIndex())]))
+    assert [entry["warnings"] for entry in data] == [
+        ["only 3 points logged; too early to judge",
+         "1 loss/g/mel points sit at the display cap of 75 (real value higher); they are not "
+         "candidates"],
+        ["only 1 points logged; too early to judge",
+         "no loss/g/mel logged, so no best-epoch candidates",
+         "only the latest checkpoint (G_2333333.pth) is kept; no per-epoch weights to choose "
+         "from"],
+        ["loss/g/total holds no finite value"],
+        ["no loss/g/total logged yet"]]
+
+
+def test_warnings_render_in_a_catalog_with_its_plural_forms() -> None:
+    notes = analyze("Few", scalars({"loss/g/total": [5.0, 4.0, 3.0],
+                                    "loss/g/mel": [75.0, 2.0, 3.0]}), CheckpointIndex()).warnings
+    spanish, japanese, russian = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+                                  for language in ("es", "ja", "ru"))
+    assert [note.text(spanish) for note in notes] == [
+        "solo hay 3 puntos registrados; todavía es pronto para juzgar",
+        "1 punto de loss/g/mel está en el tope de visualización de 75 (el valor real es mayor); "
+        "no es candidato"]
+    assert notes[0].text(japanese) == "記録された点はまだ 3 点だけです。判定するには早すぎます"
+    assert notes[0].text(russian) == "в логах всего 3 точки; судить пока рано"
+    assert str(notes[0]) == notes[0].text() == "only 3 points logged; too early to judge"
 
 
 def colors(path: Path) -> set[tuple[int, int, int]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from launcher import winplatform
 from launcher.core.settings import Settings
+from launcher.events.writer import ScalarEventWriter
 from launcher.rvc.paths import LauncherPaths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,3 +89,21 @@ def test_report_json_keeps_english_keys_and_values(demo_rvc: Path) -> None:
     assert aria["verdict"] == "overtraining"
     assert aria["headline"].startswith("overtraining since step ")
     assert {"onset_step", "candidates", "warnings", "headline"} <= set(aria)
+
+
+def test_warnings_speak_the_users_language_and_json_stays_english(demo_rvc: Path) -> None:
+    with ScalarEventWriter(demo_rvc / "logs" / "Dot", wall_time=1.7e9) as writer:
+        for step, (total, mel) in enumerate([(30.0, 75.0), (29.0, 20.0), (28.0, 21.0)], 1):
+            writer.add_scalar("loss/g/total", total, step * 200)
+            writer.add_scalar("loss/g/mel", mel, step * 200)
+    spanish = report(demo_rvc, "--lang", "es", "--model", "Dot").stdout.splitlines()
+    assert "  aviso: solo hay 3 puntos registrados; todavía es pronto para juzgar" in spanish
+    assert ("  aviso: 1 punto de loss/g/mel está en el tope de visualización de 75 (el valor "
+            "real es mayor); no es candidato") in spanish
+    japanese = report(demo_rvc, "--lang", "ja", "--model", "Dot").stdout.splitlines()
+    assert "  警告: 記録された点はまだ 3 点だけです。判定するには早すぎます" in japanese
+    data = json.loads(report(demo_rvc, "--json", "--lang", "ja", "--model", "Dot").stdout)
+    assert data[0]["warnings"] == [
+        "only 3 points logged; too early to judge",
+        "1 loss/g/mel points sit at the display cap of 75 (real value higher); they are not "
+        "candidates"]
