@@ -48,9 +48,10 @@ def test_linux_tries_noto_cjk_with_the_languages_face_then_wenquanyi() -> None:
     zh = font_files("zh_CN", "linux")
     assert "NotoSansCJK" in zh[0].path and zh[0].index == 2  # Simplified Chinese face
     assert font_files("ja", "linux")[0].index == 0 and font_files("zh_TW", "linux")[0].index == 3
-    assert str(WQY) in [f.path for f in zh]
-    assert [f.path for f in zh].index(str(WQY)) < [f.path for f in zh].index(str(DEJAVU))
-    assert font_files("ru", "linux")[0].path == str(DEJAVU)
+    paths = [f.path for f in zh]
+    assert WQY.as_posix() in paths
+    assert paths.index(WQY.as_posix()) < paths.index(DEJAVU.as_posix())
+    assert font_files("ru", "linux")[0].path == DEJAVU.as_posix()
 
 
 def test_macos_tries_its_own_fonts() -> None:
