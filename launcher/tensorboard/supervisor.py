@@ -97,7 +97,7 @@ class TensorBoardSupervisor:
         self.stop_grace = stop_grace
         self.plan = plan or spawn_plan()
         self._on_change = on_change
-        self._state = TBState.STOPPED
+        self._state = self._announced = TBState.STOPPED
         self._changed = threading.Condition()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,8 +151,9 @@ class TensorBoardSupervisor:
         self._thread.start()
 
     def wait_for(self, *states: TBState, timeout: float) -> bool:
+        """Until one of `states` has been announced to `on_change` (or the timeout)."""
         with self._changed:
-            return self._changed.wait_for(lambda: self._state in states, timeout)
+            return self._changed.wait_for(lambda: self._announced in states, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         thread = self._thread
@@ -183,13 +184,15 @@ class TensorBoardSupervisor:
     def _change_state(self, state: TBState, message: str) -> None:
         with self._changed:
             previous, self._state = self._state, state
-            self._changed.notify_all()
         log.info("TensorBoard %s -> %s: %s", previous.value, state.value, message)
         if self._on_change is not None:
             try:
                 self._on_change(state, message)
             except Exception:
                 log.exception("on_change callback failed")
+        with self._changed:  # waiters wake once the change is announced, not before
+            self._announced = state
+            self._changed.notify_all()
 
     def _run(self) -> None:
         try:

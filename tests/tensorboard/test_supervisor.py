@@ -79,7 +79,7 @@ def test_serves_reuses_and_stops_the_whole_tree(make_supervisor, demo_rvc: Path)
     events = Events()
     first = make_supervisor(logdir, on_change=events)
     first.start()
-    assert first.wait_for(TBState.RUNNING, timeout=30), first.last_error
+    assert first.wait_for(TBState.RUNNING, timeout=90), first.last_error
     assert first.url and first.url.startswith("http://127.0.0.1:") and not first.reused
     assert events.of(TBState.RUNNING)[-1][1] == f"TensorBoard is ready at {first.url}"
     assert wait_until(lambda: serves_aria_total(first.url or ""), 15)
@@ -111,7 +111,7 @@ def test_crashed_then_hung_tensorboard_is_restarted_on_the_same_port(
     supervisor = make_supervisor(demo_rvc / "logs", health_interval=0.3, http_timeout=0.5,
                                  backoff_base=0.2)
     supervisor.start()
-    assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+    assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
     port, crashed = supervisor.port, supervisor.pid
     assert crashed is not None
     crashed_tree = tree_pids(crashed)
@@ -148,7 +148,7 @@ from launcher.tensorboard.supervisor import TBState, TensorBoardSupervisor
 supervisor = TensorBoardSupervisor(Path(sys.argv[1]), Path(sys.argv[2]),
                                    log_file=Path(sys.argv[3]), preferred_port=0)
 supervisor.start()
-assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
 print(supervisor.pid, flush=True)
 time.sleep(60)
 """
@@ -200,7 +200,7 @@ def test_busy_preferred_port_moves_on_and_missing_logdir_is_served_once_created(
         supervisor = make_supervisor(rvc / "logs", preferred_port=taken, on_change=events,
                                      extra_args=["--reload_interval", "1"])
         supervisor.start()
-        assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+        assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
     assert supervisor.port not in (None, taken)
     assert f"Port {taken} is in use by another program; using {supervisor.port}" in [
         message for _, message in events.of(TBState.STARTING)]
@@ -251,7 +251,7 @@ def test_tensorboard_that_cannot_start_backs_off_then_fails_with_its_error(
     supervisor = make_supervisor(demo_rvc / "logs", extra_args=["--no_such_flag"],
                                  on_change=events, backoff_base=0.3, max_fast_crashes=3)
     supervisor.start()
-    assert supervisor.wait_for(TBState.FAILED, timeout=30)
+    assert supervisor.wait_for(TBState.FAILED, timeout=90)
     starts = [when for when, _ in events.of(TBState.STARTING)]
     assert len(starts) == 3, "one start per allowed crash, no more"
     assert starts[1] - starts[0] >= 0.3 and starts[2] - starts[1] >= 0.6, "no backoff"
@@ -297,7 +297,7 @@ def test_port_taken_between_check_and_bind_is_retried_without_counting_a_crash(
     with held_port() as taken:
         supervisor = make_supervisor(demo_rvc / "logs", preferred_port=taken, on_change=events)
         supervisor.start()
-        assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+        assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
     starts = [message for _, message in events.of(TBState.STARTING)]
     assert starts[0] == f"Starting TensorBoard on port {taken}"
     assert starts[-1] == f"Port {taken} is in use by another program; using {supervisor.port}"
@@ -316,8 +316,8 @@ def test_start_right_after_stop_is_not_lost(make_supervisor, demo_rvc: Path) -> 
 
     supervisor = make_supervisor(demo_rvc / "logs", on_change=slow_listener)
     supervisor.start()
-    assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+    assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
     threading.Thread(target=supervisor.stop, daemon=True).start()
     assert stopped_announced.wait(20)
     supervisor.start()
-    assert supervisor.wait_for(TBState.RUNNING, timeout=30), supervisor.last_error
+    assert supervisor.wait_for(TBState.RUNNING, timeout=90), supervisor.last_error
