@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from launcher.events.demo import create_demo_rvc
+from tests.warm_caches import build_test_venv, use_test_caches
 
-REPO = Path(__file__).resolve().parent.parent
-# Windows (the Wine lane) keeps its own caches: the venv and virtualenv's app data name the
-# interpreter that made them, so sharing them with the Linux suite would rebuild both each run.
-CACHE = REPO / ".cache" / "windows" if os.name == "nt" else REPO / ".cache"
 TENSORBOARD_VERSION = "2.21.0"
 
-os.environ.setdefault("PIP_CACHE_DIR", str(CACHE / "pip"))
-os.environ.setdefault("VIRTUALENV_OVERRIDE_APP_DATA", str(CACHE / "virtualenv"))
+use_test_caches()
 # The launchers the tests start speak English whatever the machine's locale; the language
 # tests (tests/i18n) choose theirs explicitly.
 os.environ["LANGUAGE"] = "en"
@@ -33,20 +28,11 @@ def demo_rvc(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tensorboard_python() -> Iterator[Path]:
-    """A real venv with the locked TensorBoard, built by the launcher's own code once and reused.
-
-    A file lock keeps parallel test sessions from building it at the same time.
-    """
-    from filelock import FileLock
-
-    from launcher.tensorboard.venv import TensorBoardVenv
-
-    CACHE.mkdir(parents=True, exist_ok=True)
-    venv = TensorBoardVenv(CACHE / "tensorboard-launcher-venv", Path(sys.executable))
-    with FileLock(str(CACHE / "tensorboard-launcher-venv.lock"), timeout=600):
-        python = venv.ensure()
+    """A real venv with the locked TensorBoard, built by the launcher's own code once and reused
+    (tests/warm_caches.py)."""
+    venv = build_test_venv()
     assert venv.tensorboard_version == TENSORBOARD_VERSION
-    yield python
+    yield venv.python
 
 
 @pytest.fixture(scope="session")
