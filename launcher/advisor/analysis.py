@@ -328,9 +328,8 @@ def _judge(report: ModelReport, steps: list[int], values: list[float], tolerance
     report.min_step = steps[lowest]
     if len(steps) < MIN_POINTS:
         report.verdict = "improving"
-        # Both English forms say "points": `report --json` keeps the text it always had.
         report.warnings.append(Note.counted(N_plural(
-            "only {count} points logged; too early to judge",
+            "only {count} point logged; too early to judge",
             "only {count} points logged; too early to judge"), len(steps)))
         return
     first = _index_at_or_before(steps, steps[0] + FIT_START_FRACTION * (steps[-1] - steps[0]))
@@ -443,10 +442,9 @@ def _candidates(mel: ScalarSeries, checkpoints: CheckpointIndex, spacing: float 
     points = [(s, v) for s, v in zip(mel.steps, mel.values, strict=True) if math.isfinite(v)]
     clamped = sum(1 for _, v in points if v >= MEL_DISPLAY_CLAMP)
     if clamped:
-        # As above, both English forms keep the JSON's text.
         warnings.append(Note.counted(N_plural(
-            "{count} {tag} points sit at the display cap of {cap} (real value higher); they "
-            "are not candidates",
+            "{count} {tag} point sits at the display cap of {cap} (real value higher); it is "
+            "not a candidate",
             "{count} {tag} points sit at the display cap of {cap} (real value higher); they "
             "are not candidates"), clamped, tag=MEL_TAG, cap=f"{MEL_DISPLAY_CLAMP:g}"))
     steps = [s for s, _ in points]

@@ -76,8 +76,9 @@ def scalars(values: dict[str, list[float]]) -> dict[str, ScalarSeries]:
             for tag, v in values.items()}
 
 
-def test_json_warnings_are_the_english_they_always_were() -> None:
-    """Scripts match these strings: the structured warnings write exactly the old text."""
+def test_json_warnings_are_english_with_their_counts_agreeing() -> None:
+    """Scripts match these strings: the structured warnings write the English they always did,
+    except that one point is now "1 point", not "1 points"."""
     few = analyze("Few", scalars({"loss/g/total": [5.0, 4.0, 3.0],
                                   "loss/g/mel": [75.0, 2.0, 3.0]}), CheckpointIndex())
     one = analyze("One", scalars({"loss/g/total": [5.0]}), CheckpointIndex(latest_only=True))
@@ -85,9 +86,9 @@ def test_json_warnings_are_the_english_they_always_were() -> None:
     data = json.loads(render_json([few, one, void, analyze("None", {}, CheckpointIndex())]))
     assert [entry["warnings"] for entry in data] == [
         ["only 3 points logged; too early to judge",
-         "1 loss/g/mel points sit at the display cap of 75 (real value higher); they are not "
-         "candidates"],
-        ["only 1 points logged; too early to judge",
+         "1 loss/g/mel point sits at the display cap of 75 (real value higher); it is not a "
+         "candidate"],
+        ["only 1 point logged; too early to judge",
          "no loss/g/mel logged, so no best-epoch candidates",
          "only the latest checkpoint (G_2333333.pth) is kept; no per-epoch weights to choose "
          "from"],

@@ -105,5 +105,5 @@ def test_warnings_speak_the_users_language_and_json_stays_english(demo_rvc: Path
     data = json.loads(report(demo_rvc, "--json", "--lang", "ja", "--model", "Dot").stdout)
     assert data[0]["warnings"] == [
         "only 3 points logged; too early to judge",
-        "1 loss/g/mel points sit at the display cap of 75 (real value higher); they are not "
-        "candidates"]
+        "1 loss/g/mel point sits at the display cap of 75 (real value higher); it is not a "
+        "candidate"]
