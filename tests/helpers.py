@@ -73,6 +73,30 @@ def held_port() -> Iterator[int]:
 OWN_GROUP: int = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def start_headless_launcher(*args: str) -> subprocess.Popen[str]:
+    """`python -m launcher ARGS --no-tray --no-browser` from the repo, its output one text
+    stream, in a process group of its own (for stop_gently)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "launcher", *args, "--no-tray", "--no-browser"], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, creationflags=OWN_GROUP)
+
+
+def lines_until(process: subprocess.Popen[str], prefix: str) -> list[str]:
+    """The process's output lines up to and with the first that starts with `prefix` (all of
+    them, if it ends before one does)."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(prefix):
+            break
+    return lines
+
+
 def stop_gently(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
     """SIGTERM, or Ctrl+Break on Windows (start the process with creationflags=OWN_GROUP)."""
     if under_wine():

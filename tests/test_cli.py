@@ -14,7 +14,14 @@ import psutil
 import pytest
 
 from launcher.rvc.paths import LAUNCHER_DIR_NAME
-from tests.helpers import OWN_GROUP, all_gone, stop_gently, wait_until
+from tests.helpers import (
+    OWN_GROUP,
+    all_gone,
+    lines_until,
+    start_headless_launcher,
+    stop_gently,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
@@ -111,19 +118,9 @@ def test_report_table_and_json(demo_rvc: Path) -> None:
 
 @pytest.mark.slow
 def test_headless_run_serves_single_instance_and_stops_cleanly(demo_rvc: Path) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "launcher", "--rvc-dir", str(demo_rvc), "--no-tray",
-         "--no-browser", "--python", str(BASE_PYTHON)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        creationflags=OWN_GROUP)
-    lines: list[str] = []
+    proc = start_headless_launcher("--rvc-dir", str(demo_rvc), "--python", str(BASE_PYTHON))
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Dashboard:"):
-                break
+        lines = lines_until(proc, "Dashboard:")
         dashboard = next((ln for ln in lines if ln.startswith("Dashboard:")), "")
         match = URL.search(dashboard)
         assert match, "".join(lines)

@@ -6,9 +6,7 @@ and the suspended start with NtResumeProcess too.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +22,16 @@ from launcher.core.state import Phase
 from launcher.events.demo import create_demo_rvc
 from launcher.rvc.folder import RvcFolder
 from launcher.tensorboard.process import StartedTensorBoard
-from tests.helpers import OWN_GROUP, all_gone, held_port, stop_gently, tree_pids, wait_until
+from tests.helpers import (
+    all_gone,
+    held_port,
+    lines_until,
+    start_headless_launcher,
+    stop_gently,
+    tree_pids,
+    wait_until,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 SERVING = (Phase.RUNNING, Phase.TRAINING)
 
 
@@ -164,17 +169,9 @@ def test_python_m_launcher_takes_over_the_tensorboard_it_started_first(
     save_port(ready_rvc, port)
     log_file = ready_rvc.paths.log_file
     log_file.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "launcher", "--rvc-dir", str(ready_rvc.root), "--no-tray",
-         "--no-browser"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, creationflags=OWN_GROUP)
-    lines: list[str] = []
+    proc = start_headless_launcher("--rvc-dir", str(ready_rvc.root))
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Dashboard:"):
-                break
+        lines = lines_until(proc, "Dashboard:")
         assert f"127.0.0.1:{port}/" in lines[-1], "".join(lines)
         log_text = log_file.read_text(encoding="utf-8")
         assert "Took over TensorBoard pid" in log_text, log_text

@@ -24,6 +24,7 @@ from tests.helpers import wait_until
 
 if winplatform.IS_WINDOWS:
     from launcher.ui.tray import TrayShell
+    from tests.windows import desktop
 
 pytestmark = pytest.mark.skipif(not winplatform.IS_WINDOWS,
                                 reason="draws the win32 tray menu (runs on Windows and under Wine)")
@@ -34,7 +35,6 @@ WM_TRAY_NOTIFY = 0x0400 + 11  # pystray._util.win32.WM_NOTIFY: the icon's callba
 WM_RBUTTONUP = 0x0205
 WM_KEYDOWN = 0x0100
 VK_ESCAPE = 0x1B
-MN_GETHMENU = 0x01E1
 MENU_CLASS = "#32768"
 MENU_AT = (60, 40)  # where the "click" happens: the menu opens to its lower right
 INK = 128  # a pixel darker than this on the menu's light background is text
@@ -62,22 +62,6 @@ class StandInCore:
         return lambda *args: None
 
 
-def _user32() -> ctypes.WinDLL:
-    user32 = ctypes.WinDLL("user32", use_last_error=True)
-    user32.FindWindowW.restype = wintypes.HWND
-    user32.FindWindowW.argtypes = [wintypes.LPCWSTR, wintypes.LPCWSTR]
-    user32.PostMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM,
-                                    wintypes.LPARAM]
-    user32.SendMessageW.restype = ctypes.c_ssize_t
-    user32.SendMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM,
-                                    wintypes.LPARAM]
-    user32.GetWindowRect.argtypes = [wintypes.HWND, ctypes.POINTER(wintypes.RECT)]
-    user32.IsWindowVisible.argtypes = [wintypes.HWND]
-    user32.GetMenuItemCount.argtypes = [wintypes.HMENU]
-    user32.GetMenuStringW.argtypes = [wintypes.HMENU, wintypes.UINT, wintypes.LPWSTR,
-                                      ctypes.c_int, wintypes.UINT]
-    return user32
-
 
 @pytest.fixture
 def tray(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
@@ -100,8 +84,9 @@ def tray(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
     assert not thread.is_alive(), "the tray did not stop"
 
 
-def open_menu(user32: ctypes.WinDLL, icon_window: int) -> int:
+def open_menu(icon_window: int) -> int:
     """Right-click the icon the way the shell reports it; the popup menu's window."""
+    user32 = desktop.user32
     user32.SetCursorPos(*MENU_AT)
     user32.PostMessageW(icon_window, WM_TRAY_NOTIFY, 0, WM_RBUTTONUP)
     found: list[int] = []
@@ -115,17 +100,6 @@ def open_menu(user32: ctypes.WinDLL, icon_window: int) -> int:
     assert wait_until(shown, timeout=20), "the tray menu did not open"
     return found[0]
 
-
-def menu_texts(user32: ctypes.WinDLL, menu_window: int) -> list[str]:
-    menu = user32.SendMessageW(menu_window, MN_GETHMENU, 0, 0)
-    assert menu, "no menu handle behind the popup window"
-    texts = []
-    for index in range(user32.GetMenuItemCount(menu)):
-        buffer = ctypes.create_unicode_buffer(512)
-        user32.GetMenuStringW(menu, index, buffer, len(buffer), 0x400)  # MF_BYPOSITION
-        if buffer.value:
-            texts.append(buffer.value)
-    return texts
 
 
 def ink_shapes(image, box: tuple[int, int, int, int] | None = None) -> list[bytes]:
@@ -236,8 +210,8 @@ def test_tray_menu_draws_its_language(tray: tuple[str, int]) -> None:
     from PIL import ImageGrab
 
     language, icon_window = tray
-    user32 = _user32()
-    menu_window = open_menu(user32, icon_window)
+    user32 = desktop.user32
+    menu_window = open_menu(icon_window)
     try:
         rect = wintypes.RECT()
         assert user32.GetWindowRect(menu_window, ctypes.byref(rect))
@@ -254,7 +228,8 @@ def test_tray_menu_draws_its_language(tray: tuple[str, int]) -> None:
         shot = shots[-1]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot.save(ARTIFACTS / f"tray-menu-{language}.png")
-        texts = menu_texts(user32, menu_window)
+        texts = [text for text in desktop.menu_item_texts(menu_window) if text]  # no separators
+        assert texts, "no menu items behind the popup window"
     finally:
         user32.PostMessageW(menu_window, WM_KEYDOWN, VK_ESCAPE, 0)
 

@@ -17,6 +17,9 @@ from launcher import winplatform
 from launcher.tensorboard.process import spawn_plan, start_child
 from tests.helpers import all_gone, kill_pids, wait_until
 
+if winplatform.IS_WINDOWS:
+    from tests.windows import desktop
+
 pytestmark = pytest.mark.skipif(not winplatform.IS_WINDOWS,
                                 reason="calls the Windows API (runs on Windows and under Wine)")
 
@@ -39,15 +42,6 @@ print(json.dumps({"child": child.pid, "grandchild": grandchild}), flush=True)
 time.sleep(300)
 """
 
-
-def _user32() -> ctypes.WinDLL:
-    user32 = ctypes.WinDLL("user32", use_last_error=True)
-    user32.FindWindowW.restype = wintypes.HWND
-    user32.FindWindowW.argtypes = [wintypes.LPCWSTR, wintypes.LPCWSTR]
-    user32.PostMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM,
-                                    wintypes.LPARAM]
-    user32.GetClassNameW.argtypes = [wintypes.HWND, wintypes.LPWSTR, ctypes.c_int]
-    return user32
 
 
 def test_child_and_grandchild_in_the_job_die_when_the_launcher_is_killed() -> None:
@@ -88,7 +82,7 @@ def test_the_message_box_appears_and_is_closed_by_its_window() -> None:
     shown = threading.Thread(target=winplatform.show_message_box,
                              args=(title, "The folder path has '&' in it."), daemon=True)
     shown.start()
-    user32 = _user32()
+    user32 = desktop.user32
     found: list[int] = []
     assert wait_until(lambda: found.append(user32.FindWindowW(None, title) or 0) or found[-1],
                       timeout=30), "no message box window appeared"
