@@ -170,7 +170,7 @@ def _main(argv: Sequence[str] | None, early: EarlyStart | None) -> int:
         return setup(rvc, python=args.python)
     return run(rvc, python=args.python, tray=not args.no_tray, browser=not args.no_browser,
                windowed=windowed, demo_training=args.demo,
-               early=early if args.command == "run" and not args.demo else None)
+               early=early)
 
 
 def not_an_rvc_folder(root: Path, implicit: bool, windowed: bool, argv: list[str]) -> int:
