@@ -1,6 +1,6 @@
 """The shared test venv (the `tensorboard_python` fixture's), built ahead of the tests:
-`python -m tests.warm_caches`. `scripts/dev test` builds the Wine lane's while the Linux suite
-runs, so the lane does not wait a minute for it."""
+`python -m tests.warm_caches`. `scripts/dev wine-prepare` builds the Wine lane's ahead of its
+tests."""
 
 from __future__ import annotations
 
